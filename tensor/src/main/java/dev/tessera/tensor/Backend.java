@@ -1,0 +1,77 @@
+package dev.tessera.tensor;
+
+/**
+ * The operations a forward pass needs, over a batch of {@code n} positions. A model is written once
+ * against this interface; the CPU backend (Vector API) and the CUDA backend implement it.
+ *
+ * <p>Layouts: activations are row-major {@code [n, width]} in a {@link Buffer}. A weight is a
+ * {@code [rows, cols]} matrix and {@code matmul} computes {@code out[i] = W · x[i]} for each of the
+ * {@code n} rows of {@code x}. Heads are contiguous within a row: row {@code i} of a Q buffer is
+ * {@code [heads, headDim]}.
+ */
+public interface Backend extends AutoCloseable {
+    /** Short name for messages, e.g. {@code "cpu"} or {@code "cuda:0"}. */
+    String name();
+
+    /** Makes {@code tensor} usable by this backend. Called once per weight at load. */
+    Weight load(Tensor tensor);
+
+    /** A new zeroed F32 buffer of {@code floats} elements. */
+    Buffer allocate(long floats);
+
+    /** A KV cache for {@code layers} layers of {@code capacity} positions × {@code kvHeads} × {@code headDim}. */
+    KvCache kvCache(int layers, int capacity, int kvHeads, int headDim, TensorType type);
+
+    /** {@code out[i] = table[tokens[i]]} (dequantized), for each token. */
+    void embed(Weight table, int[] tokens, Buffer out);
+
+    /** {@code out[i] = W · x[i]} for {@code i < n}; {@code x} is {@code [n, W.cols]}, {@code out} is {@code [n, W.rows]}. */
+    void matmul(Weight w, Buffer x, int n, Buffer out);
+
+    /** {@code x[i] += bias} for each of the {@code n} rows. */
+    void addBias(Buffer x, Weight bias, int n);
+
+    /** RMSNorm of each of {@code rows} rows of {@code cols}: {@code out = x / rms(x) * g}. {@code out} may be {@code x}. */
+    void rmsNorm(Buffer x, Weight g, int rows, int cols, float eps, Buffer out);
+
+    /**
+     * Rotary position embedding in place on {@code x} ({@code [n, heads, headDim]}), rotating the
+     * first {@code rope.dims()} dimensions of each head by the angle of {@code positions[i]}.
+     */
+    void rope(Buffer x, int n, int heads, int headDim, int[] positions, Rope rope);
+
+    /** Writes {@code k} and {@code v} ({@code [n, kvHeads·headDim]}) at {@code positions} of layer {@code layer}. */
+    void storeKv(KvCache cache, int layer, Buffer k, Buffer v, int n, int[] positions);
+
+    /**
+     * Attention of {@code n} queries ({@code [n, heads, headDim]}) over the cache of {@code layer},
+     * writing {@code [n, heads, headDim]} to {@code out}. Which cached positions each query sees is
+     * given by {@code mask}; GQA maps query head {@code h} to kv head {@code h / (heads / kvHeads)}.
+     */
+    void attention(Buffer q, KvCache cache, int layer, int n, int[] positions, AttentionMask mask,
+                   AttentionParams params, Buffer out);
+
+    /** {@code gate = act(gate) * up} over {@code count} floats (SwiGLU with SILU, GeGLU with GELU). */
+    void gatedActivation(Buffer gate, Buffer up, long count, Activation act);
+
+    /** {@code dst += src} over {@code count} floats. */
+    void add(Buffer dst, Buffer src, long count);
+
+    /** {@code x *= s} over {@code count} floats. */
+    void scale(Buffer x, long count, float s);
+
+    /** {@code x = cap · tanh(x / cap)} over {@code count} floats (Gemma 2 soft-capping). */
+    void softcap(Buffer x, long count, float cap);
+
+    /** Index of the largest of the {@code count} floats at {@code offset} (first one on ties). */
+    int argmax(Buffer x, long offset, int count);
+
+    /** Waits for queued work (a no-op on synchronous backends). */
+    default void synchronize() {}
+
+    @Override
+    void close();
+
+    /** The gating activation of a gated feed-forward block. */
+    enum Activation { SILU, GELU_TANH }
+}
