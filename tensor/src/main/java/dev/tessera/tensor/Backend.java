@@ -40,13 +40,20 @@ public interface Backend extends AutoCloseable {
      */
     void rope(Buffer x, int n, int heads, int headDim, int[] positions, Rope rope);
 
-    /** Writes {@code k} and {@code v} ({@code [n, kvHeads·headDim]}) at {@code positions} of layer {@code layer}. */
-    void storeKv(KvCache cache, int layer, Buffer k, Buffer v, int n, int[] positions);
+    /**
+     * Writes {@code k} and {@code v} ({@code [n, kvHeads·headDim]}) into cache slots {@code slots} of
+     * layer {@code layer}. For a chain the slot is the position; a token tree stores its nodes in
+     * consecutive slots after the prefix while their RoPE positions follow the tree depth.
+     */
+    void storeKv(KvCache cache, int layer, Buffer k, Buffer v, int n, int[] slots);
+
+    /** Copies the K/V of every layer from slot {@code from[i]} to slot {@code to[i]} (keeping an accepted tree path). */
+    void moveKv(KvCache cache, int[] from, int[] to);
 
     /**
      * Attention of {@code n} queries ({@code [n, heads, headDim]}) over the cache of {@code layer},
-     * writing {@code [n, heads, headDim]} to {@code out}. Which cached positions each query sees is
-     * given by {@code mask}; GQA maps query head {@code h} to kv head {@code h / (heads / kvHeads)}.
+     * writing {@code [n, heads, headDim]} to {@code out}. Which cache slots each query sees is given
+     * by {@code mask} and the queries' {@code positions}; GQA maps query head {@code h} to kv head {@code h / (heads / kvHeads)}.
      */
     void attention(Buffer q, KvCache cache, int layer, int n, int[] positions, AttentionMask mask,
                    AttentionParams params, Buffer out);
