@@ -12,6 +12,13 @@ public final class Main implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        if (Relaunch.needed()) {
+            var code = Relaunch.run(args);
+            if (code.isPresent()) System.exit(code.get());
+            System.err.println("tessera: module " + Relaunch.VECTOR_MODULE + " is missing from this Java runtime ("
+                    + System.getProperty("java.home") + "); use a full JDK 25+.");
+            System.exit(2);
+        }
         System.exit(run(args));
     }
 
