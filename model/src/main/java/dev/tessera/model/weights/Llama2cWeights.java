@@ -27,6 +27,7 @@ public final class Llama2cWeights implements WeightSource {
     private final Llama2cCheckpoint ckpt;
     private final ModelConfig config;
     private final Arena arena = Arena.ofShared();
+    private boolean closed;
 
     public Llama2cWeights(Llama2cCheckpoint ckpt) {
         this.ckpt = ckpt;
@@ -97,7 +98,9 @@ public final class Llama2cWeights implements WeightSource {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         ckpt.close();
         arena.close();
     }

@@ -39,6 +39,7 @@ public final class SafetensorsWeights implements WeightSource {
     private final ModelConfig config;
     private final boolean gemma, postNorms, phi3;
     private final Arena arena = Arena.ofShared();
+    private boolean closed;
 
     private SafetensorsWeights(Path folder, SafetensorsCheckpoint ckpt, ModelConfig config) {
         this.folder = folder;
@@ -136,7 +137,9 @@ public final class SafetensorsWeights implements WeightSource {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
         ckpt.close();
         arena.close();
     }
