@@ -27,8 +27,9 @@ final class ByteLevel {
     static char charOf(int b) { return BYTE_TO_CHAR[b & 0xFF]; }
 
     /** The UTF-8 bytes of {@code s}, each as its mapped character. */
-    static String encode(String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    static String encode(String s) { return encode(s.getBytes(StandardCharsets.UTF_8)); }
+
+    static String encode(byte[] bytes) {
         char[] out = new char[bytes.length];
         for (int i = 0; i < bytes.length; i++) out[i] = BYTE_TO_CHAR[bytes[i] & 0xFF];
         return new String(out);
