@@ -37,13 +37,24 @@ final class ByteLevel {
 
     /** Back to bytes; a character outside the map (not byte-level text) keeps its UTF-8 bytes. */
     static byte[] decode(String token) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(token.length());
+        byte[] out = new byte[token.length()];
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
+            if (b < 0) return decodeMixed(token);
+            out[i] = (byte) b;
+        }
+        return out;
+    }
+
+    private static byte[] decodeMixed(String token) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(token.length() * 2);
         for (int i = 0; i < token.length(); ) {
             int cp = token.codePointAt(i);
             i += Character.charCount(cp);
             int b = cp < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[cp] : -1;
             if (b >= 0) out.write(b);
-            else out.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
+            else out.writeBytes(Character.toString(cp).getBytes(StandardCharsets.UTF_8));
         }
         return out.toByteArray();
     }

@@ -13,8 +13,7 @@ final class Merges {
             String m = merges.get(rank);
             int sp = m.indexOf(' ', 1);
             if (sp < 0) throw new IllegalArgumentException(source + ": merge " + rank + " '" + m + "' has no space");
-            String a = m.substring(0, sp), b = m.substring(sp + 1);
-            int l = v.id(a), r = v.id(b), merged = v.id(a + b);
+            int l = v.id(m, 0, sp), r = v.id(m, sp + 1, m.length()), merged = v.id(m, 0, sp, sp + 1, m.length());
             // Merges whose parts or result are not tokens can never fire.
             if (l >= 0 && r >= 0 && merged >= 0) t.add(l, r, rank, merged);
         }
@@ -30,9 +29,9 @@ final class Merges {
         for (int id = 0; id < regularTokens; id++) {
             String s = v.text(id);
             for (int k = 1; k < s.length(); k++) {
-                int l = v.id(s.substring(0, k));
+                int l = v.id(s, 0, k);
                 if (l < 0 || l >= regularTokens) continue;
-                int r = v.id(s.substring(k));
+                int r = v.id(s, k, s.length());
                 if (r >= 0 && r < regularTokens) t.add(l, r, id, id);
             }
         }
