@@ -16,8 +16,9 @@ public interface Drafter {
     DraftTree propose(int[] context, int length, int maxDrafts);
 
     /**
-     * Called after each verification with the target's logits for every fed node (row i = node i),
-     * so drafters that learn from the target (Token Recycling) can update.
+     * Called after each verification with the target's logits for every fed node (row i = node i at
+     * {@code logits[i * vocab, (i + 1) * vocab)}), so drafters that learn from the target (Token
+     * Recycling) can update.
      */
-    default void observe(DraftTree tree, float[][] targetLogits, Outcome outcome) {}
+    default void observe(DraftTree tree, float[] logits, int vocab, Outcome outcome) {}
 }

@@ -67,19 +67,19 @@ public final class RecycleDrafter implements Drafter {
     }
 
     @Override
-    public void observe(DraftTree tree, float[][] targetLogits, Outcome outcome) {
-        for (int i = 0; i < tree.size(); i++) topK(targetLogits[i], tree.tokens()[i]);
+    public void observe(DraftTree tree, float[] logits, int vocab, Outcome outcome) {
+        for (int i = 0; i < tree.size(); i++) topK(logits, i * vocab, vocab, tree.tokens()[i]);
     }
 
-    /** {@code M[token] = } the indices of the k largest logits, best first. */
-    void topK(float[] logits, int token) {
+    /** {@code M[token] = } the indices of the k largest logits of the row at {@code off}, best first. */
+    void topK(float[] logits, int off, int vocab, int token) {
         int base = token * k;
         int count = 0;
-        for (int v = 0; v < logits.length; v++) {
-            float x = logits[v];
-            if (count == k && x <= logits[table[base + k - 1]]) continue;
+        for (int v = 0; v < vocab; v++) {
+            float x = logits[off + v];
+            if (count == k && x <= logits[off + table[base + k - 1]]) continue;
             int pos = Math.min(count, k - 1);
-            while (pos > 0 && logits[table[base + pos - 1]] < x) {
+            while (pos > 0 && logits[off + table[base + pos - 1]] < x) {
                 table[base + pos] = table[base + pos - 1];
                 pos--;
             }

@@ -45,9 +45,9 @@ class DraftersTest {
 
         float[] row = new float[16];
         for (int v = 0; v < 16; v++) row[v] = (v * 7) % 16; // values 0,7,14,5,12,3,10,1,8,15,6,13,4,11,2,9
-        float[][] rows = new float[first.size()][];
-        java.util.Arrays.fill(rows, row);
-        d.observe(first, rows, null);
+        float[] rows = new float[first.size() * 16];
+        for (int i = 0; i < first.size(); i++) System.arraycopy(row, 0, rows, i * 16, 16);
+        d.observe(first, rows, 16, null);
         // Top-8 of the row, best first: 15 at v=9, 14 at v=2, 13 at v=11, 12 at v=4, 11 at v=13, 10 at v=6, 9 at v=15, 8 at v=8.
         assertArrayEquals(new int[] {9, 2, 11, 4, 13, 6, 15, 8}, d.candidates(3));
         DraftTree next = d.propose(new int[] {3}, 1, 4);
