@@ -12,5 +12,9 @@ final class IntList {
         a[n++] = v;
     }
 
+    int size() { return n; }
+
+    int get(int i) { return a[i]; }
+
     int[] toArray() { return Arrays.copyOf(a, n); }
 }

@@ -90,7 +90,7 @@ public enum PreTokenizer {
     /** Splits {@code text} into words; concatenated they give back {@code text}. */
     public List<String> split(String text) {
         int[] cps = text.codePoints().toArray();
-        List<Integer> pieces = new ArrayList<>();
+        IntList pieces = new IntList();
         pieces.add(cps.length);
         String collapsedText = null;
         String rawText = null;
@@ -125,9 +125,10 @@ public enum PreTokenizer {
                 cpToChar = rawCpToChar;
             }
             Matcher m = patterns[r].matcher(subject);
-            List<Integer> next = new ArrayList<>(pieces.size() * 2);
+            IntList next = new IntList();
             int start = 0;
-            for (int len : pieces) {
+            for (int p = 0; p < pieces.size(); p++) {
+                int len = pieces.get(p);
                 int end = start + len;
                 m.region(cpToChar == null ? start : cpToChar[start], cpToChar == null ? end : cpToChar[end]);
                 int pos = start;
@@ -146,7 +147,8 @@ public enum PreTokenizer {
         }
         List<String> words = new ArrayList<>(pieces.size());
         int start = 0;
-        for (int len : pieces) {
+        for (int p = 0; p < pieces.size(); p++) {
+            int len = pieces.get(p);
             words.add(new String(cps, start, len));
             start += len;
         }
