@@ -45,6 +45,8 @@ public enum PreTokenizer {
             "[0-9][0-9][0-9]"),
     /** starcoder, refact, command-r, smollm, codeshell, exaone, minerva: single digits, then GPT-2. */
     STARCODER("\\p{N}", Regexes.GPT2),
+    /** Mistral Tekken: case-aware letter runs (the lookaheads stand in for the upper/lower-case classes). */
+    TEKKEN("[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     BLOOM(" ?[^(\\s|.,!?\u2026\u3002\uff0c\u3001\u0964\u06d4\u060c)]+"),
     VIKING(" ?[^(\\s|.,!?\u2026\u3002\uff0c\u3001\u0964\u06d4\u060c)]+", "\\p{N}"),
     CHAMELEON(
@@ -82,6 +84,7 @@ public enum PreTokenizer {
             case "starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b" -> STARCODER;
             case "poro-chat", "bloom", "gpt3-finnish" -> BLOOM;
             case "viking" -> VIKING;
+            case "tekken" -> TEKKEN;
             case "chameleon" -> CHAMELEON;
             default -> throw new IllegalArgumentException("tokenizer.ggml.pre: unknown pre-tokenizer '" + pre + "'");
         };

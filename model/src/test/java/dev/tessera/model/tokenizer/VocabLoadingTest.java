@@ -62,6 +62,12 @@ class VocabLoadingTest {
     }
 
     @Test
+    void tekkenSplitsCaseRuns() {
+        // Tekken's regex keeps an uppercase run with the lowercase run that follows it, splits digits singly.
+        assertEquals(java.util.List.of("Hello", "World", " foo", "BAR", "1", "2", " ", " x"), PreTokenizer.TEKKEN.split("HelloWorld fooBAR12  x"));
+    }
+
+    @Test
     void unknownPreTokenizerIsRejected() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PreTokenizer.forName("no-such-pre"));
         assertTrue(e.getMessage().contains("no-such-pre"));
