@@ -5,8 +5,9 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The scalar reference codec of one GGUF block type: the ground truth the fast kernels are
- * tested against. Each implementation documents its block layout (quant-formats.md section 3)
- * and decodes exactly as ggml's {@code dequantize_row_*} does, operation by operation.
+ * tested against. Each implementation documents its block layout (quant-formats.md section 3),
+ * decodes exactly as ggml's {@code dequantize_row_*} does and encodes to the bytes ggml's
+ * {@code quantize_*} writes, operation by operation.
  */
 sealed interface BlockCodec
         permits F32Codec, F16Codec, BF16Codec, Q4_0Codec, Q4_1Codec, Q5_0Codec, Q5_1Codec, Q8_0Codec,
@@ -16,6 +17,14 @@ sealed interface BlockCodec
 
     /** Decodes {@code blocks} consecutive blocks starting at byte {@code offset} of {@code src}. */
     void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks);
+
+    /**
+     * Encodes one row of {@code blocks} blocks from {@code src[srcOffset ..]} into {@code dst} at
+     * {@code dstOffset}. {@code importance} is null (ggml's reference path, what llama-quantize
+     * does without an imatrix) or holds one weight per row element, indexed from 0 (an imatrix
+     * row; the row-wide statistics of the weighted paths make the row boundary significant).
+     */
+    void encode(float[] src, int srcOffset, float[] importance, MemorySegment dst, long dstOffset, int blocks);
 
     /** The codec for {@code type}. */
     static BlockCodec of(TensorType type) {

@@ -42,4 +42,14 @@ final class Q4_KCodec implements BlockCodec {
             }
         }
     }
+
+    /**
+     * Reference ({@code quantize_row_q4_K_ref}): per 32 elements a scale+min fit with weights
+     * {@code rms(x) + |x|}; 6-bit scales and mins relative to their maxima; then every element is
+     * re-quantized with the stored values. With importance: ggml's {@code quantize_row_q4_K_impl}.
+     */
+    @Override
+    public void encode(float[] src, int srcOffset, float[] importance, MemorySegment dst, long dstOffset, int blocks) {
+        KQuant.encodeScaleMin(src, srcOffset, importance, dst, dstOffset, blocks, 15, BYTES, -1f, 0.1f, 20);
+    }
 }

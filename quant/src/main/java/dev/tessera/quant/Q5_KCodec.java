@@ -43,4 +43,13 @@ final class Q5_KCodec implements BlockCodec {
             }
         }
     }
+
+    /**
+     * Reference ({@code quantize_row_q5_K_ref}): as Q4_K with 5-bit codes and a shorter scale
+     * search. With importance: ggml's {@code quantize_row_q5_K_impl}.
+     */
+    @Override
+    public void encode(float[] src, int srcOffset, float[] importance, MemorySegment dst, long dstOffset, int blocks) {
+        KQuant.encodeScaleMin(src, srcOffset, importance, dst, dstOffset, blocks, 31, BYTES, -0.5f, 0.1f, 15);
+    }
 }
