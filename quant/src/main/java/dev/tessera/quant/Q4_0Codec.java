@@ -11,6 +11,10 @@ import java.lang.foreign.MemorySegment;
  *                           y = (code - 8) * d
  * </pre>
  * The nibble order puts the first half of the block in the low nibbles (not adjacent pairs).
+ *
+ * <p>The encoder computes {@code x·id + 8.5} as two rounded float operations, not a fused
+ * multiply-add: llama.cpp builds ggml-base (where the quantizers live) without FMA flags, and
+ * this unfused form reproduces every block of the llama-quantize outputs in the test models.
  */
 final class Q4_0Codec implements BlockCodec {
     static final Q4_0Codec INSTANCE = new Q4_0Codec();

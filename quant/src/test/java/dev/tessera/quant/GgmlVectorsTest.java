@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HexFormat;
@@ -45,8 +46,7 @@ class GgmlVectorsTest {
         int bb = type.blockBytes();
         for (int blk = 0; blk < expected.length / bb; blk++) {
             String want = HexFormat.of().formatHex(expected, blk * bb, (blk + 1) * bb);
-            String got = HexFormat.of().formatHex(ours.asSlice((long) blk * bb, bb).toArray(
-                    java.lang.foreign.ValueLayout.JAVA_BYTE));
+            String got = HexFormat.of().formatHex(ours.asSlice((long) blk * bb, bb).toArray(ValueLayout.JAVA_BYTE));
             assertEquals(want, got, type + " " + suffix + " block " + blk);
         }
     }
