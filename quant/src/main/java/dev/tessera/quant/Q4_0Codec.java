@@ -26,6 +26,12 @@ final class Q4_0Codec implements BlockCodec {
     @Override
     public TensorType type() { return TensorType.Q4_0; }
 
+    /** Signed code (−8..7) of element {@code e} of the block at {@code o}: the value is code·d. */
+    static int code(MemorySegment s, long o, int e) {
+        int b = Bytes.u8(s, o + 2 + (e & 15));
+        return (e < 16 ? b & 0xF : b >> 4) - 8;
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {
