@@ -7,10 +7,11 @@ import java.lang.foreign.MemorySegment;
  * Scalar reference of ggml's fused dot products (quant-formats.md section 4): a quantized weight
  * row against an activation row quantized to the type ggml pairs with it ({@link #activationType}),
  * integer sums per block and one float combination per block. The block formulas and their float
- * operation order follow ggml's generic CPU kernels; for the K-quants ggml's generic code spreads
- * the block sums over 8 float lanes, while this sums blocks in order, so results there can differ
- * from ggml in the last bits. Fast kernels that use the same activation format should agree with
- * this to float rounding.
+ * operation order follow ggml's generic CPU kernels, and the results are bit-identical to them for
+ * the 32-element types (checked against ggml's own output); for the K-quants ggml's generic code
+ * spreads the block sums over 8 float lanes while this sums blocks in order, so those agree to
+ * float rounding. Fast kernels that use the same activation format should agree with this to
+ * float rounding.
  */
 public final class ReferenceDot {
     private ReferenceDot() {}

@@ -33,6 +33,38 @@ class GgmlVectorsTest {
         check(type, "imatrix", true);
     }
 
+    /**
+     * ggml's generic CPU dot products (quantized weights · quantized activations). Same float
+     * operation order for the 32-element types, so bit-exact; the K-quant kernels in ggml sum in 8
+     * float lanes, so those agree to float rounding.
+     */
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void dotProductsMatchGgml(TensorType type) {
+        ByteBuffer b = load("q" + type.name().substring(1) + ".dot");
+        int trials = b.getInt(), n = b.getInt();
+        TensorType act = ReferenceDot.activationType(type);
+        for (int t = 0; t < trials; t++) {
+            float[] x = new float[n], y = new float[n];
+            for (int i = 0; i < n; i++) x[i] = b.getFloat();
+            for (int i = 0; i < n; i++) y[i] = b.getFloat();
+            float expected = b.getFloat();
+            MemorySegment w = Quantizer.quantize(type, x, n, null);
+            MemorySegment a = Quantizer.quantize(act, y, n, null);
+            float actual = ReferenceDot.dot(type, w, 0, a, 0, n);
+            if (type.blockLength() == 32) {
+                assertEquals(expected, actual, type + " trial " + t);
+            } else {
+                float[] wd = new float[n], ad = new float[n];
+                Dequantizer.dequantizeRow(type, w, 0, wd, 0, n);
+                Dequantizer.dequantizeRow(act, a, 0, ad, 0, n);
+                double magnitude = 0;
+                for (int i = 0; i < n; i++) magnitude += Math.abs((double) wd[i] * ad[i]);
+                assertEquals(expected, actual, 1e-6 * magnitude, type + " trial " + t);
+            }
+        }
+    }
+
     private static void check(TensorType type, String suffix, boolean weighted) {
         ByteBuffer b = load("q" + type.name().substring(1) + "." + suffix);
         int rows = b.getInt(), cols = b.getInt();
