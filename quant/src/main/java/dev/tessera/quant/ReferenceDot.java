@@ -22,8 +22,10 @@ public final class ReferenceDot {
             case Q4_0, Q5_0, Q8_0 -> TensorType.Q8_0;
             case Q4_1, Q5_1 -> TensorType.Q8_1;
             case Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> TensorType.Q8_K;
-            default -> throw new IllegalArgumentException("weight type " + weight
-                    + ": no quantized dot product (expected Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K..Q6_K)");
+            case INT8_G32, INT8_G64, INT8_G128, INT4_G32, INT4_G64, INT4_G128 -> TensorType.Q8_0;
+            case INT4A_G32, INT4A_G64, INT4A_G128 -> TensorType.Q8_1;
+            default -> throw new IllegalArgumentException("weight type " + weight + ": no quantized dot product"
+                    + " (expected Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K..Q6_K, INT8_G* or INT4(A)_G*)");
         };
     }
 
@@ -34,10 +36,11 @@ public final class ReferenceDot {
     public static float dot(TensorType weight, MemorySegment w, long wOffset, MemorySegment a, long aOffset, int n) {
         TensorType act = activationType(weight);
         int blocks = Dequantizer.blocks(weight, n);
+        long actBytesPerBlock = (long) (weight.blockLength() / act.blockLength()) * act.blockBytes();
         float sum = 0;
         for (int b = 0; b < blocks; b++) {
             long wo = wOffset + (long) b * weight.blockBytes();
-            long ao = aOffset + (long) b * act.blockBytes();
+            long ao = aOffset + b * actBytesPerBlock;
             sum += switch (weight) {
                 case Q4_0 -> dotQ4_0(w, wo, a, ao);
                 case Q4_1 -> dotQ4_1(w, wo, a, ao);
@@ -49,6 +52,9 @@ public final class ReferenceDot {
                 case Q4_K -> dotScaleMinK(w, wo, a, ao, false);
                 case Q5_K -> dotScaleMinK(w, wo, a, ao, true);
                 case Q6_K -> dotQ6_K(w, wo, a, ao);
+                case INT8_G32, INT8_G64, INT8_G128 -> dotInt8(weight.blockLength(), w, wo, a, ao);
+                case INT4_G32, INT4_G64, INT4_G128, INT4A_G32, INT4A_G64, INT4A_G128 ->
+                        dotInt4((Int4GroupCodec) BlockCodec.of(weight), w, wo, a, ao);
                 default -> throw new AssertionError(weight);
             };
         }
@@ -85,6 +91,41 @@ public final class ReferenceDot {
         int sumi = 0;
         for (int e = 0; e < 32; e++) sumi += Bytes.i8(w, wo + 2 + e) * Bytes.i8(a, ao + 2 + e);
         return sumi * (Bytes.half(w, wo) * Bytes.half(a, ao));
+    }
+
+    // Tessera's group types: one weight scale spans g/32 activation blocks; per run of 32,
+    // (s·d_x)·Σq·q_x (+ m·s_x for the asymmetric form).
+
+    private static float dotInt8(int g, MemorySegment w, long wo, MemorySegment a, long ao) {
+        float sw = Bytes.half(w, wo);
+        float sum = 0;
+        for (int k = 0; k < g / 32; k++) {
+            long ak = ao + 34L * k;
+            int sumi = 0;
+            for (int e = 0; e < 32; e++) sumi += Bytes.i8(w, wo + 2 + 32 * k + e) * Bytes.i8(a, ak + 2 + e);
+            sum += sw * Bytes.half(a, ak) * sumi;
+        }
+        return sum;
+    }
+
+    private static float dotInt4(Int4GroupCodec codec, MemorySegment w, long wo, MemorySegment a, long ao) {
+        int g = codec.type().blockLength();
+        float sw = Bytes.half(w, wo);
+        float sum = 0;
+        for (int k = 0; k < g / 32; k++) {
+            if (codec.asymmetric()) {
+                long ak = ao + 36L * k;
+                int sumi = 0;
+                for (int e = 0; e < 32; e++) sumi += codec.code(w, wo, 32 * k + e) * Bytes.i8(a, ak + 4 + e);
+                sum += sw * Bytes.half(a, ak) * sumi + Bytes.half(w, wo + 2) * Bytes.half(a, ak + 2);
+            } else {
+                long ak = ao + 34L * k;
+                int sumi = 0;
+                for (int e = 0; e < 32; e++) sumi += (codec.code(w, wo, 32 * k + e) - 8) * Bytes.i8(a, ak + 2 + e);
+                sum += sw * Bytes.half(a, ak) * sumi;
+            }
+        }
+        return sum;
     }
 
     // Q8_K activation block: float d at 0, i8 qs at 4, i16 bsums[16] at 260.

@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ReferenceDotTest {
 
     @ParameterizedTest
-    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "INT8_G32",
+            "INT8_G64", "INT8_G128", "INT4_G32", "INT4_G64", "INT4_G128", "INT4A_G32", "INT4A_G64", "INT4A_G128"})
     void agreesWithDequantizedDot(TensorType type) {
         int n = 1024;
         TensorType act = ReferenceDot.activationType(type);
@@ -42,16 +43,17 @@ class ReferenceDotTest {
         }
     }
 
-    /** Σ over blocks of |m_w|·|s − d·Σq| for the Q8_1 pairs, else 0. */
+    /** Σ over activation blocks of |m_w|·|s − d·Σq| for the Q8_1 pairs, else 0. */
     private static double minTermRounding(TensorType type, MemorySegment w, MemorySegment a, int n) {
-        if (type != TensorType.Q4_1 && type != TensorType.Q5_1) return 0;
+        if (ReferenceDot.activationType(type) != TensorType.Q8_1) return 0;
         double bound = 0;
-        for (int b = 0; b < n / 32; b++) {
-            long ao = 36L * b;
+        for (int k = 0; k < n / 32; k++) {
+            long ao = 36L * k;
             int sum = 0;
             for (int e = 0; e < 32; e++) sum += Bytes.i8(a, ao + 4 + e);
             double exact = (double) Bytes.half(a, ao) * sum;
-            bound += Math.abs(Bytes.half(w, (long) type.blockBytes() * b + 2)) * Math.abs(Bytes.half(a, ao + 2) - exact);
+            long wBlock = 32L * k / type.blockLength();
+            bound += Math.abs(Bytes.half(w, type.blockBytes() * wBlock + 2)) * Math.abs(Bytes.half(a, ao + 2) - exact);
         }
         return bound * 1.001 + 1e-9;
     }
