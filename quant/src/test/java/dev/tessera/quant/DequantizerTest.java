@@ -119,6 +119,22 @@ class DequantizerTest {
         assertArrayEquals(Arrays.copyOfRange(v.floats(), 512, 1024), row);
     }
 
+    /** Every fixed-block type except the plain integer/F64 ones has a codec of its own type. */
+    @Test
+    void everyBlockTypeHasACodec() {
+        for (TensorType t : TensorType.values()) {
+            boolean plainNumbers = switch (t) {
+                case I8, I16, I32, I64, F64 -> true;
+                default -> false;
+            };
+            if (!t.hasFixedBlocks() || plainNumbers) {
+                assertThrows(IllegalArgumentException.class, () -> BlockCodec.of(t), t.toString());
+            } else {
+                assertEquals(t, BlockCodec.of(t).type());
+            }
+        }
+    }
+
     @Test
     void rejectsPartialBlocksAndUnknownTypes() {
         float[] y = new float[64];
