@@ -102,10 +102,10 @@ public final class GgufFile implements AutoCloseable {
         long nKv = c.u64("metadata_kv_count");
         // The smallest tensor info is 32 bytes and the smallest KV 13: bound the counts by the file.
         if (nTensors < 0 || nTensors > c.remaining() / 32) {
-            throw FormatException.of(path, "tensor_count", Long.toUnsignedString(nTensors) + " is more than the file can hold");
+            throw FormatException.of(path, "tensor_count", Long.toUnsignedString(nTensors) + " is more than the file can hold (truncated file?)");
         }
         if (nKv < 0 || nKv > c.remaining() / 13) {
-            throw FormatException.of(path, "metadata_kv_count", Long.toUnsignedString(nKv) + " is more than the file can hold");
+            throw FormatException.of(path, "metadata_kv_count", Long.toUnsignedString(nKv) + " is more than the file can hold (truncated file?)");
         }
 
         Map<String, GgufValue> kv = new LinkedHashMap<>();
