@@ -182,6 +182,12 @@ class GgufBadInputTest {
     }
 
     @Test
+    void controlCharactersInNamesStayOnOneLine() {
+        String m = fail(RawBytes.gguf(0, 1).str("evil\nkey").u32(99).segment());
+        assertTrue(m.contains("evil\\x0akey"), m);
+    }
+
+    @Test
     void nestingTooDeep() {
         RawBytes b = RawBytes.gguf(0, 1).str("deep").u32(9);
         for (int i = 0; i < 9; i++) b.u32(9).u64(1);

@@ -199,6 +199,7 @@ class GgufRoundTripTest {
         assertThrows(IllegalArgumentException.class, () -> w.tensor("t", TensorType.F32, Shape.of(2), ByteSource.of(four)));
         assertThrows(IllegalArgumentException.class, () -> w.tensor("q", TensorType.Q8_0, Shape.of(16), ByteSource.of(four)));
         assertThrows(IllegalArgumentException.class, () -> w.tensor("p", TensorType.INT8_G32, Shape.of(32), ByteSource.of(four)));
+        assertThrows(IllegalArgumentException.class, () -> w.tensor("x".repeat(64), TensorType.F32, Shape.of(1), ByteSource.of(four)));
         w.tensor("t", TensorType.F32, Shape.of(1), ByteSource.of(four));
         assertThrows(IllegalArgumentException.class, () -> w.tensor("t", TensorType.F32, Shape.of(1), ByteSource.of(four)));
         w.put("general.alignment", GgufValue.uint32(48));
