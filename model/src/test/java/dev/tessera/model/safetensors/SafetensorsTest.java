@@ -187,6 +187,28 @@ class SafetensorsTest {
     }
 
     @Test
+    void shardedWriterSplitsBySizeAndReadsBack() throws IOException {
+        Path dir = tmp.resolve("out");
+        Files.createDirectories(dir);
+        new SafetensorsWriter().metadata("format", "pt")
+                .tensor("a", SafetensorsDtype.F32, new long[] {4}, ByteSource.of(bytes(16, 1)))
+                .tensor("b", SafetensorsDtype.F32, new long[] {2}, ByteSource.of(bytes(8, 2)))
+                .tensor("big", SafetensorsDtype.U8, new long[] {40}, ByteSource.of(bytes(40, 3)))
+                .tensor("c", SafetensorsDtype.I16, new long[] {3}, ByteSource.of(bytes(6, 4)))
+                .writeSharded(dir, 24);
+        try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) {
+            assertEquals(List.of("a", "b", "big", "c"), ck.tensorNames());
+            assertEquals(3, ck.files().size(), "a+b fill 24 bytes, big alone, c alone");
+            assertEquals("model-00002-of-00003.safetensors", ck.files().get(1).path().getFileName().toString());
+            assertEquals(-1L, bytes(40, 3).mismatch(ck.bytes("big")));
+            assertEquals(-1L, bytes(6, 4).mismatch(ck.bytes("c")));
+            assertEquals(Map.of("format", "pt"), ck.files().get(2).metadata());
+        }
+        Map<String, Object> index = dev.tessera.model.json.Json.parseObject(Files.readString(dir.resolve(SafetensorsCheckpoint.INDEX)));
+        assertEquals(70L, ((Map<?, ?>) index.get("metadata")).get("total_size"));
+    }
+
+    @Test
     void weightMapNamingAMissingTensorFails() throws IOException {
         Path dir = tmp.resolve("bad");
         writeShards(dir);
