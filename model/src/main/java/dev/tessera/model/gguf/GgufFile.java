@@ -220,6 +220,7 @@ public final class GgufFile implements AutoCloseable {
         private final Path path;
         private final MemorySegment seg;
         private final CharsetDecoder utf8 = Utf8.strictDecoder();
+        private byte[] buf = new byte[256];
         private long pos;
 
         Cursor(Path path, MemorySegment seg) {
@@ -245,8 +246,10 @@ public final class GgufFile implements AutoCloseable {
         String string(String field) {
             long len = u64(field + " length");
             need(len, field);
-            byte[] b = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
-            String s = Utf8.decodeOrNull(utf8, b);
+            if (len > Integer.MAX_VALUE - 8) throw FormatException.of(path, field, "string of " + len + " bytes is too long");
+            if (buf.length < len) buf = new byte[(int) Math.max(len, 2L * buf.length)];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, buf, 0, (int) len);
+            String s = Utf8.decodeOrNull(utf8, buf, 0, (int) len);
             if (s == null) throw FormatException.of(path, field, "is not valid UTF-8 (at offset " + pos + ")");
             pos += len;
             return s;
