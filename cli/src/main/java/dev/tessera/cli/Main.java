@@ -1,7 +1,11 @@
 package dev.tessera.cli;
 
+import dev.tessera.model.ContextFullException;
 import dev.tessera.model.FormatException;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -23,22 +27,28 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
-        return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+        return run(System.in, System.out, System.err, args);
     }
 
-    /** Runs the command line with the given output streams and returns the exit code. */
-    public static int run(PrintWriter out, PrintWriter err, String... args) {
+    /** Runs the command line on the given streams and returns the exit code. */
+    public static int run(InputStream in, PrintStream out, PrintStream err, String... args) {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
-        cl.setOut(out);
-        cl.setErr(err);
-        // Bad input is the user's problem, not a bug: one line, exit 2, a stack trace only with --debug.
-        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
-            boolean userError = ex instanceof FormatException || ex instanceof IllegalArgumentException;
-            cmd.getErr().println("tessera: " + (userError ? "" : "internal error: ") + ex.getMessage());
-            if (main.debug || !userError) ex.printStackTrace(cmd.getErr());
-            cmd.getErr().flush();
-            return userError ? 2 : 1;
+        cl.addSubcommand(new RunCommand(out, err));
+        cl.addSubcommand(new ChatCommand(in, out, err));
+        cl.addSubcommand(new TokenizeCommand(in, out));
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        // Bad input is one line and exit code 2; a stack trace only with --debug.
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof FormatException || e instanceof IllegalArgumentException || e instanceof ContextFullException
+                    || e instanceof UncheckedIOException || e instanceof java.io.IOException) {
+                err.println("tessera: " + e.getMessage());
+                if (main.debug) e.printStackTrace(err);
+                err.flush();
+                return 2;
+            }
+            throw e;
         });
         int rc = cl.execute(args);
         out.flush();
@@ -48,6 +58,6 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+        spec.commandLine().usage(System.out);
     }
 }

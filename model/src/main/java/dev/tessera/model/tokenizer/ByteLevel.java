@@ -27,8 +27,9 @@ final class ByteLevel {
     static char charOf(int b) { return BYTE_TO_CHAR[b & 0xFF]; }
 
     /** The UTF-8 bytes of {@code s}, each as its mapped character. */
-    static String encode(String s) {
-        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    static String encode(String s) { return encode(s.getBytes(StandardCharsets.UTF_8)); }
+
+    static String encode(byte[] bytes) {
         char[] out = new char[bytes.length];
         for (int i = 0; i < bytes.length; i++) out[i] = BYTE_TO_CHAR[bytes[i] & 0xFF];
         return new String(out);
@@ -36,13 +37,24 @@ final class ByteLevel {
 
     /** Back to bytes; a character outside the map (not byte-level text) keeps its UTF-8 bytes. */
     static byte[] decode(String token) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(token.length());
+        byte[] out = new byte[token.length()];
+        for (int i = 0; i < token.length(); i++) {
+            char c = token.charAt(i);
+            int b = c < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[c] : -1;
+            if (b < 0) return decodeMixed(token);
+            out[i] = (byte) b;
+        }
+        return out;
+    }
+
+    private static byte[] decodeMixed(String token) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(token.length() * 2);
         for (int i = 0; i < token.length(); ) {
             int cp = token.codePointAt(i);
             i += Character.charCount(cp);
             int b = cp < CHAR_TO_BYTE.length ? CHAR_TO_BYTE[cp] : -1;
             if (b >= 0) out.write(b);
-            else out.writeBytes(new String(Character.toChars(cp)).getBytes(StandardCharsets.UTF_8));
+            else out.writeBytes(Character.toString(cp).getBytes(StandardCharsets.UTF_8));
         }
         return out.toByteArray();
     }

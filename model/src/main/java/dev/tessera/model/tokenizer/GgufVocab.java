@@ -33,6 +33,21 @@ final class GgufVocab {
                 boolean prefix = md.bool("tokenizer.ggml.add_space_prefix").orElse(true);
                 yield Tokenizers.spm(v, s, prefix, lstrip, rstrip);
             }
+            case "gpt2" -> {
+                Tokenizer.Settings s = settings(md, n, Tokenizer.Style.BYTE_LEVEL, 11, 11, -1, false, false);
+                PreTokenizer family;
+                try {
+                    family = PreTokenizer.forName(pre);
+                } catch (IllegalArgumentException e) {
+                    throw new FormatException("GGUF: " + e.getMessage());
+                }
+                boolean llama3 = family == PreTokenizer.LLAMA3 && !pre.equals("dbrx") && !pre.equals("smaug-bpe") && !pre.equals("chatglm-bpe");
+                if (llama3 && md.bool("tokenizer.ggml.add_bos_token").isEmpty()) s = s.withAddBos(true);
+                List<String> merges = md.strings("tokenizer.ggml.merges").orElseThrow(
+                        () -> new FormatException("GGUF: tokenizer.ggml.merges: missing (needed by gpt2 tokenizers)"));
+                MergeTable table = Merges.fromStrings(v, merges, "GGUF tokenizer.ggml.merges");
+                yield new Tokenizer(v, s, new BpeTextEncoder(v, table, family, llama3), lstrip, rstrip);
+            }
             default -> throw new FormatException("GGUF: tokenizer.ggml.model: '" + model + "' is not supported (expected llama or gpt2)");
         };
     }

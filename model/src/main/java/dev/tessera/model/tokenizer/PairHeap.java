@@ -12,6 +12,7 @@ final class PairHeap {
     private int[] left = new int[64];
     private int[] right = new int[64];
     private int[] aux = new int[64];
+    private int[] aux2 = new int[64];
     private int slots;
     private int[] heap = new int[64];
     private int size;
@@ -20,19 +21,23 @@ final class PairHeap {
 
     boolean isEmpty() { return size == 0; }
 
-    void add(long priority, int l, int r, int extra) {
+    void add(long priority, int l, int r, int extra) { add(priority, l, r, extra, 0); }
+
+    void add(long priority, int l, int r, int extra, int extra2) {
         if (slots == prio.length) {
             int n = slots * 2;
             prio = Arrays.copyOf(prio, n);
             left = Arrays.copyOf(left, n);
             right = Arrays.copyOf(right, n);
             aux = Arrays.copyOf(aux, n);
+            aux2 = Arrays.copyOf(aux2, n);
         }
         int s = slots++;
         prio[s] = priority;
         left[s] = l;
         right[s] = r;
         aux[s] = extra;
+        aux2[s] = extra2;
         if (size == heap.length) heap = Arrays.copyOf(heap, size * 2);
         int i = size++;
         while (i > 0) {
@@ -66,6 +71,8 @@ final class PairHeap {
     int right(int slot) { return right[slot]; }
 
     int aux(int slot) { return aux[slot]; }
+
+    int aux2(int slot) { return aux2[slot]; }
 
     private boolean less(int a, int b) {
         return prio[a] < prio[b] || (prio[a] == prio[b] && left[a] < left[b]);

@@ -52,13 +52,12 @@ final class SpmEncoder implements SpmTextEncoder.Subword {
             tryAdd(text, l, next[l]);
         }
         for (int i = n == 0 ? -1 : 0; i != -1; i = next[i]) {
-            String piece = text.substring(start[i], start[i] + len[i]);
-            int id = vocab.id(piece);
+            int id = vocab.id(text, start[i], start[i] + len[i]);
             if (id >= 0) {
                 out.add(id);
                 continue;
             }
-            for (byte b : piece.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            for (byte b : text.substring(start[i], start[i] + len[i]).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
                 int bt = byteTokens[b & 0xFF];
                 out.add(bt >= 0 ? bt : unk);
             }
@@ -67,7 +66,7 @@ final class SpmEncoder implements SpmTextEncoder.Subword {
 
     private void tryAdd(String text, int l, int r) {
         if (l < 0 || r < 0) return;
-        int id = vocab.id(text.substring(start[l], start[r] + len[r]));
+        int id = vocab.id(text, start[l], start[r] + len[r]);
         if (id < 0) return;
         // Higher score first; -0.0 and 0.0 must tie, as they do in C.
         float score = vocab.score(id) + 0.0f;

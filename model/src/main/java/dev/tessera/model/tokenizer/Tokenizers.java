@@ -71,6 +71,44 @@ public final class Tokenizers {
         return spm(v, s, true, new boolean[n], new boolean[n]);
     }
 
+    /** A Hugging Face {@code tokenizer.json} (BPE), with {@code tokenizer_config.json} beside it when present. */
+    public static Tokenizer fromHfTokenizerJson(Path tokenizerJson) {
+        return HfVocab.fromTokenizerJson(tokenizerJson);
+    }
+
+    /** A folder with {@code vocab.json} + {@code merges.txt} (+ tokenizer_config.json), as Qwen2 ships them. */
+    public static Tokenizer fromVocabAndMerges(Path dir) {
+        return HfVocab.fromVocabAndMerges(dir);
+    }
+
+    /** Meta's Llama 3 tiktoken {@code tokenizer.model} (base64 token, rank per line; specials at 128000..). */
+    public static Tokenizer fromTiktoken(Path file) {
+        return TiktokenVocab.load(file);
+    }
+
+    /**
+     * The tokenizer in a model folder: {@code tokenizer.json}, else {@code vocab.json} +
+     * {@code merges.txt}, else a tiktoken {@code tokenizer.model}.
+     */
+    public static Tokenizer fromDirectory(Path dir) {
+        if (Files.isRegularFile(dir.resolve("tokenizer.json"))) return fromHfTokenizerJson(dir.resolve("tokenizer.json"));
+        if (Files.isRegularFile(dir.resolve("vocab.json")) && Files.isRegularFile(dir.resolve("merges.txt"))) return fromVocabAndMerges(dir);
+        if (Files.isRegularFile(dir.resolve("tokenizer.model")) && looksLikeTiktoken(dir.resolve("tokenizer.model"))) {
+            return fromTiktoken(dir.resolve("tokenizer.model"));
+        }
+        throw new FormatException(dir + ": no tokenizer found (expected tokenizer.json, vocab.json + merges.txt, or a tiktoken tokenizer.model)");
+    }
+
+    private static boolean looksLikeTiktoken(Path file) {
+        try (var in = Files.newInputStream(file)) {
+            byte[] head = in.readNBytes(64);
+            for (byte b : head) if (b < 0 || (b < 32 && b != '\n' && b != '\r')) return false;
+            return true;
+        } catch (IOException e) {
+            throw new FormatException(file + ": cannot read: " + e.getMessage(), e);
+        }
+    }
+
     static Tokenizer spm(Vocabulary v, Tokenizer.Settings s, boolean addSpacePrefix, boolean[] lstrip, boolean[] rstrip) {
         SpmEncoder enc = new SpmEncoder(v, spmByteTokens(v), s.unk());
         return new Tokenizer(v, s, new SpmTextEncoder(addSpacePrefix, enc), lstrip, rstrip);

@@ -1,15 +1,13 @@
 package dev.tessera.model.tokenizer;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Token texts (in the model's own spelling: U+2581 for SPM spaces, byte-mapped chars for byte-level BPE), scores and types. */
 public final class Vocabulary {
     private final String[] texts;
     private final float[] scores;
     private final TokenType[] types;
-    private final Map<String, Integer> ids;
+    private final TextIndex index;
 
     public Vocabulary(List<String> texts, float[] scores, TokenType[] types) {
         int n = texts.size();
@@ -19,9 +17,7 @@ public final class Vocabulary {
         this.texts = texts.toArray(new String[0]);
         this.scores = scores.clone();
         this.types = types.clone();
-        this.ids = HashMap.newHashMap(n);
-        // Duplicate texts keep the last id, as llama.cpp's token_to_id map does.
-        for (int i = 0; i < n; i++) ids.put(this.texts[i], i);
+        this.index = new TextIndex(this.texts);
     }
 
     public int size() { return texts.length; }
@@ -33,10 +29,13 @@ public final class Vocabulary {
     public TokenType type(int id) { return types[id]; }
 
     /** The id of a token text, or -1. */
-    public int id(String text) {
-        Integer v = ids.get(text);
-        return v == null ? -1 : v;
-    }
+    public int id(String text) { return index.find(text); }
+
+    /** The id of {@code s[from, to)}, or -1. */
+    int id(CharSequence s, int from, int to) { return index.find(s, from, to); }
+
+    /** The id of {@code s[a, b) + s[c, d)}, or -1. */
+    int id(CharSequence s, int a, int b, int c, int d) { return index.find(s, a, b, c, d); }
 
     void setType(int id, TokenType t) { types[id] = t; }
 }

@@ -10,6 +10,7 @@ import java.util.Optional;
 public final class GgufWeights implements WeightSource {
     private final GgufFile file;
     private final ModelConfig config;
+    private boolean closed;
 
     public GgufWeights(GgufFile file) {
         this.file = file;
@@ -40,5 +41,9 @@ public final class GgufWeights implements WeightSource {
     }
 
     @Override
-    public void close() { file.close(); }
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        file.close();
+    }
 }

@@ -24,6 +24,7 @@ public interface WeightSource extends AutoCloseable {
         return tensor(name).orElseThrow(() -> FormatException.of(path(), "tensor " + name, "missing"));
     }
 
+    /** Releases the mapping; closing twice is harmless. */
     @Override
     void close();
 }

@@ -21,6 +21,7 @@ class SpmTokenizerTest {
     static void assertVectors(Tokenizer tok, String name) {
         Path dir = SharedData.require("test-models/vocab");
         VocabVectors v = VocabVectors.read(dir.resolve(name + ".gguf.inp"), dir.resolve(name + ".gguf.out"));
+        assertEquals(46, v.inputs().size(), name + ": test strings");
         List<String> bad = v.mismatches(tok);
         assertTrue(bad.isEmpty(), name + ": " + bad.size() + "/" + v.inputs().size() + " mismatches:\n" + String.join("\n", bad));
     }
