@@ -68,7 +68,10 @@ record ModelSummary(Path path, String format, long fileSize, String architecture
         }
         String name = path.getFileName().toString();
         if (startsWithGguf(path)) return gguf(path);
-        if (name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json")) return safetensors(path);
+        if (name.endsWith(".safetensors") || name.endsWith(".safetensors.index.json")) {
+            Path dir = path.toAbsolutePath().getParent();
+            return HfModelDir.looksLikeOne(dir) ? huggingFace(dir) : safetensors(path);
+        }
         if (name.endsWith(".bin")) return llama2c(path);
         try {
             return llama2c(path);

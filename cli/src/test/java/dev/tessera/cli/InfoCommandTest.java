@@ -95,6 +95,26 @@ class InfoCommandTest {
     }
 
     @Test
+    void safetensorsFileInsideAModelFolderUsesItsConfig() {
+        Result r = run("info", shared("safetensors/stories260K-hf-bf16/model.safetensors").toString());
+        assertEquals(0, r.rc(), r.err());
+        assertStories260K(r.out());
+        assertLine(r.out(), "bits per weight", "16.00");
+    }
+
+    /** PROVENANCE.md: distill3M has 3,279,104 parameters; Q4_K_M mixes 24 Q4_K and 5 Q6_K matrices. */
+    @Test
+    void quantizedGgufHistogram() {
+        Result r = run("info", shared("gguf/distill3M-Q4_K_M.gguf").toString());
+        assertEquals(0, r.rc(), r.err());
+        assertLine(r.out(), "parameters", "3,279,104 (3.28 M)");
+        assertLine(r.out(), "dim", "256");
+        assertLine(r.out(), "hidden dim", "768");
+        assertTrue(Pattern.compile("(?m)^  Q4_K\\s+24 tensors").matcher(r.out()).find(), r.out());
+        assertTrue(Pattern.compile("(?m)^  Q6_K\\s+5 tensors").matcher(r.out()).find(), r.out());
+    }
+
+    @Test
     @SuppressWarnings("unchecked")
     void jsonWithTensors() {
         Result r = run("info", "--json", "--tensors", shared("gguf/stories260K-Q4_0-fallback.gguf").toString());
