@@ -82,11 +82,6 @@ public final class Llama2cCheckpoint implements AutoCloseable {
         return parse(name, null, image);
     }
 
-    /** Reads just the header (for format detection and {@code info}). */
-    public static Llama2cConfig readConfig(Path name, MemorySegment image) {
-        return header(name, image);
-    }
-
     private static Llama2cCheckpoint parse(Path path, Arena arena, MemorySegment seg) {
         Llama2cConfig c = header(path, seg);
         Layout layout = new Layout(path, seg, c);

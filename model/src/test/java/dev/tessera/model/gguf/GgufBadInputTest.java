@@ -151,6 +151,8 @@ class GgufBadInputTest {
     void unknownTensorType() {
         expect(oneTensor("w", new long[] {8}, 99, 0, 32).segment(), "tensor w type", "unknown ggml type id 99");
         expect(oneTensor("w", new long[] {32}, 1024, 0, 64).segment(), "tensor w type", "unknown ggml type id 1024");
+        expect(oneTensor("w", new long[] {256}, 16, 0, 128).segment(), "tensor w type", "ggml type IQ2_XXS (id 16) is not supported");
+        expect(oneTensor("w", new long[] {32}, 31, 0, 64).segment(), "tensor w type", "Q4_0_4_4 (removed from GGUF) (id 31)");
     }
 
     @Test
