@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tessera.model.io.ByteSource;
 import dev.tessera.model.testing.SharedData;
@@ -173,6 +174,15 @@ class GgufRoundTripTest {
         try (Stream<Path> s = Files.list(tmp)) {
             assertEquals(List.of(p), s.toList(), "no temporary file may be left behind");
         }
+    }
+
+    @Test
+    void writtenFilesAreNotOwnerOnly() throws IOException {
+        assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions needed");
+        Path p = tmp.resolve("perm.gguf");
+        new GgufWriter().put("general.architecture", GgufValue.string("llama")).write(p);
+        Path ref = Files.createFile(tmp.resolve("ref"));
+        assertEquals(Files.getPosixFilePermissions(ref), Files.getPosixFilePermissions(p), "same permissions as any new file");
     }
 
     @Test
