@@ -32,6 +32,8 @@ class SpeculativeGreedyTest {
     private static Model target;
     private static Model small;
     private static Tokenizer tokenizer;
+    /** The transformer the decoder under test verifies with (the self drafter shares it). */
+    private static Transformer currentTarget;
 
     @BeforeAll
     static void load() {
@@ -70,6 +72,7 @@ class SpeculativeGreedyTest {
 
     private static SpecStats speculative(int[] prompt, Function<KvCache, Drafter> drafter, int[] out) {
         Transformer tr = target.transformer(32, 32);
+        currentTarget = tr;
         try (KvCache cache = tr.newCache(256, TensorType.F32)) {
             int[] n = {0};
             SpeculativeDecoder dec = new SpeculativeDecoder(tr, cache, drafter.apply(cache), new AdaptiveDraftLength(0, 8, 8, 0.9), null,
@@ -107,6 +110,11 @@ class SpeculativeGreedyTest {
     void aDraftModelGivesThePlainGreedyOutput() {
         check(c -> new DraftModelDrafter(small.transformer(64, 1), small.transformer(64, 1).newCache(256, TensorType.F32), null,
                 new SplittableRandom(2), new AdaptiveDraftLength(1, 8, 8, 0.9)), "draft");
+    }
+
+    @Test
+    void selfSpeculationGivesThePlainGreedyOutput() {
+        check(c -> new SelfSpecDrafter(currentTarget, c, null, new SplittableRandom(3), new AdaptiveDraftLength(1, 6, 8, 0.9), 4), "self");
     }
 
     @Test
