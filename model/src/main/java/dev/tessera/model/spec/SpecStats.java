@@ -2,11 +2,12 @@ package dev.tessera.model.spec;
 
 /**
  * What a speculative run did: target verification steps, tokens drafted and accepted, and where
- * the time went. {@code acceptRate} is accepted ÷ drafted; {@code meanAccepted} is the accepted
- * drafts per verification step (the tokens per step are one more).
+ * the time went ({@code totalNanos} excludes the prompt's {@code prefillNanos}). {@code acceptRate}
+ * is accepted ÷ drafted; {@code meanAccepted} is the accepted drafts per verification step (the
+ * tokens per step are one more).
  */
 public record SpecStats(String drafter, int steps, long drafted, long accepted, int generated, long draftNanos, long verifyNanos,
-                        long totalNanos) {
+                        long prefillNanos, long totalNanos) {
     public double acceptRate() { return drafted == 0 ? 0 : (double) accepted / drafted; }
 
     public double meanAccepted() { return steps == 0 ? 0 : (double) accepted / steps; }

@@ -57,6 +57,7 @@ public final class SpeculativeDecoder {
         int length = prompt.length; // committed tokens + the pending one
         prefill(prompt, prompt.length - 1);
         int committed = prompt.length - 1;
+        long prefilled = System.nanoTime();
 
         int steps = 0, generated = 0;
         long drafted = 0, accepted = 0, draftNanos = 0, verifyNanos = 0;
@@ -92,7 +93,8 @@ public final class SpeculativeDecoder {
                 }
             }
         }
-        return new SpecStats(drafter.name(), steps, drafted, accepted, generated, draftNanos, verifyNanos, System.nanoTime() - start);
+        return new SpecStats(drafter.name(), steps, drafted, accepted, generated, draftNanos, verifyNanos, prefilled - start,
+                System.nanoTime() - prefilled);
     }
 
     /** Evaluates the tree at slots {@code committed..} and applies the acceptance rule. */
