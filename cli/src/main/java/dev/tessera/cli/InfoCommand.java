@@ -3,6 +3,7 @@ package dev.tessera.cli;
 import dev.tessera.model.ModelConfig;
 import dev.tessera.model.RopeScaling;
 import dev.tessera.model.json.Json;
+import dev.tessera.testmodels.EmbeddedModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -22,7 +24,8 @@ import picocli.CommandLine.Spec;
 final class InfoCommand implements Callable<Integer> {
     @Spec picocli.CommandLine.Model.CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "FILE|DIR", description = "GGUF file, Hugging Face folder (config.json + safetensors) or llama2.c checkpoint.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|DIR",
+            description = "GGUF file, Hugging Face folder (config.json + safetensors) or llama2.c checkpoint (default: the embedded model).")
     Path model;
 
     @Option(names = "--tensors", description = "List every tensor: name, type, shape (outermost first), bytes, file offset.")
@@ -33,8 +36,9 @@ final class InfoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ModelSummary s = ModelSummary.of(model);
         PrintWriter out = spec.commandLine().getOut();
+        if (model == null && !json) out.println("model:            " + EmbeddedModel.description());
+        ModelSummary s = ModelSummary.of(model != null ? model : EmbeddedModel.path());
         if (json) out.println(Json.write(toJson(s)));
         else printText(s, out);
         out.flush();
