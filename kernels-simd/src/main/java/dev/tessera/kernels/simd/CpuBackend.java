@@ -5,6 +5,7 @@ import dev.tessera.tensor.AttentionParams;
 import dev.tessera.tensor.Backend;
 import dev.tessera.tensor.Buffer;
 import dev.tessera.tensor.KvCache;
+import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Rope;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
@@ -12,6 +13,36 @@ import dev.tessera.tensor.Weight;
 
 /** The CPU backend: activations in heap float arrays, weights read in place from their (mmap'd) bytes. */
 public final class CpuBackend implements Backend {
+    private final Parallel parallel;
+    private final boolean ownsPool;
+    private final Q8Rows q8 = new Q8Rows();
+    private final MatmulJob matmulJob = new MatmulJob();
+    private final Scratch[] scratch;
+
+    /** A backend with its own pool of {@code threads} threads. */
+    public CpuBackend(int threads) {
+        this(new Parallel(threads), true);
+    }
+
+    /** A backend with one thread per available processor. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A backend sharing {@code parallel} (which the caller closes). */
+    public CpuBackend(Parallel parallel) {
+        this(parallel, false);
+    }
+
+    private CpuBackend(Parallel parallel, boolean ownsPool) {
+        this.parallel = parallel;
+        this.ownsPool = ownsPool;
+        this.scratch = new Scratch[parallel.threads()];
+        for (int i = 0; i < scratch.length; i++) scratch[i] = new Scratch();
+    }
+
+    /** Threads used by the kernels. */
+    public int threads() { return parallel.threads(); }
 
     @Override
     public String name() { return "cpu"; }
@@ -30,7 +61,11 @@ public final class CpuBackend implements Backend {
             vector = new float[(int) tensor.cols()];
             RowDecoder.decode(tensor.type(), tensor.data(), 0, vector, 0, vector.length);
         }
-        return new CpuWeight(tensor, vector);
+        PackedWeight packed = switch (tensor.type()) {
+            case Q4_0 -> Q4_0Weight.pack(tensor);
+            default -> null;
+        };
+        return new CpuWeight(tensor, vector, packed);
     }
 
     @Override
@@ -70,6 +105,12 @@ public final class CpuBackend implements Backend {
         int rows = Math.toIntExact(w.rows());
         checkSize(xb, (long) n * cols, "matmul input for " + w.name());
         checkSize(ob, (long) n * rows, "matmul output for " + w.name());
+        if (w.packed != null) {
+            if (w.packed.wantsQ8()) q8.quantize(xb.data, xb.offset, n, cols);
+            matmulJob.set(w.packed, xb, n, ob, rows);
+            parallel.split(rows, 4, matmulJob);
+            return;
+        }
         float[] row = new float[cols];
         long rowBytes = w.tensor.rowBytes();
         for (int r = 0; r < rows; r++) {
@@ -325,7 +366,31 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        if (ownsPool) parallel.close();
+    }
+
+    /** The parallel part of {@link #matmul}, reused so that a call allocates nothing. */
+    private final class MatmulJob implements Parallel.Range {
+        private PackedWeight w;
+        private CpuBuffer x;
+        private int n;
+        private CpuBuffer out;
+        private int rows;
+
+        void set(PackedWeight w, CpuBuffer x, int n, CpuBuffer out, int rows) {
+            this.w = w;
+            this.x = x;
+            this.n = n;
+            this.out = out;
+            this.rows = rows;
+        }
+
+        @Override
+        public void run(int worker, int start, int end) {
+            w.rows(x.data, x.offset, q8, n, start, end, out.data, out.offset, rows, scratch[worker]);
+        }
+    }
 
     private static void checkSize(CpuBuffer b, long need, String what) {
         if (b.length < need) throw new IllegalArgumentException(what + ": buffer has " + b.length + " floats, needs " + need);
