@@ -27,6 +27,12 @@ import static dev.tessera.kernels.simd.Lanes.SHORTS;
  */
 final class Q4_0Weight implements PackedWeight {
     private static final int ROW_TILE = 16;
+    /**
+     * The pairwise widening adds each int lane's two 16-bit products into its upper half
+     * ({@code (v + (v << 16)) & 0xFFFF0000}, exact while the sum fits 16 bits): the ints are 2^16 times
+     * the sums, undone by this factor in the scales.
+     */
+    static final float PAIR_SCALE = 0x1p-16f;
 
     final int rows;
     final int blocks;
@@ -93,13 +99,13 @@ final class Q4_0Weight implements PackedWeight {
             int b = 0;
             for (; b + Lanes.FLOATS <= blocks; b += Lanes.FLOATS) {
                 FloatVector dw = Half.load(dh, d0 + b);
-                dw.mul(FloatVector.fromArray(Lanes.F, a.d, x0 + b)).intoArray(sc, s0 + b);
+                dw.mul(FloatVector.fromArray(Lanes.F, a.d, x0 + b)).mul(PAIR_SCALE).intoArray(sc, s0 + b);
                 corr = dw.fma(FloatVector.fromArray(Lanes.F, a.s, x0 + b), corr);
             }
             float c = corr.reduceLanes(VectorOperators.ADD);
             for (; b < blocks; b++) {
                 float dw = Float.float16ToFloat(dh[d0 + b]);
-                sc[s0 + b] = dw * a.d[x0 + b];
+                sc[s0 + b] = dw * a.d[x0 + b] * PAIR_SCALE;
                 c += dw * a.s[x0 + b];
             }
             sc[4 * blocks + k] = -8 * c;
@@ -122,28 +128,28 @@ final class Q4_0Weight implements PackedWeight {
                     ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, qo + 0 * rowBytes).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
                     ShortVector p = w.and((short) 0xF).mul(xlo).add(w.lanewise(VectorOperators.LSHR, 4).mul(xhi));
                     IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pi.lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
                     acc0 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 0 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 0 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc0);
                 }
                 {
                     ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, qo + 1 * rowBytes).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
                     ShortVector p = w.and((short) 0xF).mul(xlo).add(w.lanewise(VectorOperators.LSHR, 4).mul(xhi));
                     IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pi.lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
                     acc1 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 1 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 1 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc1);
                 }
                 {
                     ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, qo + 2 * rowBytes).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
                     ShortVector p = w.and((short) 0xF).mul(xlo).add(w.lanewise(VectorOperators.LSHR, 4).mul(xhi));
                     IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pi.lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
                     acc2 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 2 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 2 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc2);
                 }
                 {
                     ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, qo + 3 * rowBytes).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
                     ShortVector p = w.and((short) 0xF).mul(xlo).add(w.lanewise(VectorOperators.LSHR, 4).mul(xhi));
                     IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pi.lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
                     acc3 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 3 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 3 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc3);
                 }
         }
@@ -170,28 +176,28 @@ final class Q4_0Weight implements PackedWeight {
                     int xo = xg + 0 * rs;
                     ShortVector p = lo.mul(ShortVector.fromArray(Lanes.S, a.q, xo)).add(hi.mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
                     IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pi.lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
                     acc0 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 0 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 0 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc0);
                 }
                 {
                     int xo = xg + 1 * rs;
                     ShortVector p = lo.mul(ShortVector.fromArray(Lanes.S, a.q, xo)).add(hi.mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
                     IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pi.lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
                     acc1 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 1 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 1 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc1);
                 }
                 {
                     int xo = xg + 2 * rs;
                     ShortVector p = lo.mul(ShortVector.fromArray(Lanes.S, a.q, xo)).add(hi.mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
                     IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pi.lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
                     acc2 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 2 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 2 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc2);
                 }
                 {
                     int xo = xg + 3 * rs;
                     ShortVector p = lo.mul(ShortVector.fromArray(Lanes.S, a.q, xo)).add(hi.mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
                     IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pi.lanewise(VectorOperators.ASHR, 16));
+                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
                     acc3 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 3 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 3 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc3);
                 }
         }
@@ -213,7 +219,7 @@ final class Q4_0Weight implements PackedWeight {
             ShortVector p = w.and((short) 0xF).mul(ShortVector.fromArray(Lanes.S, a.q, xo))
                     .add(w.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
             IntVector pi = p.reinterpretAsInts();
-            IntVector sum = pi.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pi.lanewise(VectorOperators.ASHR, 16));
+            IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[g * BLOCKS_PER_GROUP]) : FloatVector.fromArray(Lanes.F, sc, g * BLOCKS_PER_GROUP).rearrange(Lanes.BLOCK_SPREAD)), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD) + rest(a, i, r, sc, 0);
@@ -233,7 +239,7 @@ final class Q4_0Weight implements PackedWeight {
                 int v = qs[q0 + 16 * b + j] & 0xFF;
                 isum += (v & 0xF) * a.q[x0 + Q8Rows.index(32 * b + j)] + (v >>> 4) * a.q[x0 + Q8Rows.index(32 * b + 16 + j)];
             }
-            sum += sc[s0 + b] * isum;
+            sum += sc[s0 + b] / PAIR_SCALE * isum;
         }
         return sum;
     }
