@@ -1,5 +1,6 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.quant.Dequantizer;
 import dev.tessera.tensor.AttentionMask;
 import dev.tessera.tensor.AttentionParams;
 import dev.tessera.tensor.Backend;
@@ -49,22 +50,21 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Weight load(Tensor tensor) {
-        if (!RowDecoder.supports(tensor.type())) {
-            throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
-                    + " is not supported by the CPU backend");
-        }
+        PackedWeight packed = switch (tensor.type()) {
+            case F32, F16, BF16 -> new FloatWeight(tensor);
+            case Q4_0 -> Q4_0Weight.pack(tensor);
+            case Q8_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> Int8Weight.pack(tensor);
+            default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
+                    + " is not supported by the CPU backend (expected F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K..Q6_K)");
+        };
         if (tensor.cols() > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("tensor " + tensor.name() + ": rows of " + tensor.cols() + " elements are too long");
         }
         float[] vector = null;
         if (tensor.shape().rank() == 1 || tensor.rows() == 1) {
             vector = new float[(int) tensor.cols()];
-            RowDecoder.decode(tensor.type(), tensor.data(), 0, vector, 0, vector.length);
+            Dequantizer.dequantizeRow(tensor.type(), tensor.data(), 0, vector, 0, vector.length);
         }
-        PackedWeight packed = switch (tensor.type()) {
-            case Q4_0 -> Q4_0Weight.pack(tensor);
-            default -> null;
-        };
         return new CpuWeight(tensor, vector, packed);
     }
 
@@ -92,7 +92,7 @@ public final class CpuBackend implements Backend {
             if (tokens[i] < 0 || tokens[i] >= w.rows()) {
                 throw new IllegalArgumentException("token " + tokens[i] + ": outside " + w.name() + " rows 0.." + (w.rows() - 1));
             }
-            RowDecoder.decode(w.type(), w.tensor.data(), tokens[i] * rowBytes, o.data, o.offset + i * cols, cols);
+            Dequantizer.dequantizeRow(w.type(), w.tensor.data(), tokens[i] * rowBytes, o.data, o.offset + i * cols, cols);
         }
     }
 
@@ -105,23 +105,9 @@ public final class CpuBackend implements Backend {
         int rows = Math.toIntExact(w.rows());
         checkSize(xb, (long) n * cols, "matmul input for " + w.name());
         checkSize(ob, (long) n * rows, "matmul output for " + w.name());
-        if (w.packed != null) {
-            if (w.packed.wantsQ8()) q8.quantize(xb.data, xb.offset, n, cols);
-            matmulJob.set(w.packed, xb, n, ob, rows);
-            parallel.split(rows, 4, matmulJob);
-            return;
-        }
-        float[] row = new float[cols];
-        long rowBytes = w.tensor.rowBytes();
-        for (int r = 0; r < rows; r++) {
-            RowDecoder.decode(w.type(), w.tensor.data(), r * rowBytes, row, 0, cols);
-            for (int i = 0; i < n; i++) {
-                float s = 0;
-                int xo = xb.offset + i * cols;
-                for (int c = 0; c < cols; c++) s += row[c] * xb.data[xo + c];
-                ob.data[ob.offset + i * rows + r] = s;
-            }
-        }
+        if (w.packed.wantsQ8()) q8.quantize(xb.data, xb.offset, n, cols);
+        matmulJob.set(w.packed, xb, n, ob, rows);
+        parallel.split(rows, 4, matmulJob);
     }
 
     @Override

@@ -12,7 +12,7 @@ final class CpuWeight implements Weight {
     final Tensor tensor;
     /** Decoded values of a rank-1 tensor, else null. */
     final float[] vector;
-    /** The matrix in its kernel's layout, or null where the simple path handles the type. */
+    /** The matrix in its kernel's layout. */
     final PackedWeight packed;
 
     CpuWeight(Tensor tensor, float[] vector, PackedWeight packed) {

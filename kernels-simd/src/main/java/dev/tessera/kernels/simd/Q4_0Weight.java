@@ -57,7 +57,7 @@ final class Q4_0Weight implements PackedWeight {
         short[] dh = new short[(int) nb + Lanes.FLOATS];
         MemorySegment src = t.data();
         for (long b = 0; b < nb; b++) {
-            dh[(int) b] = src.get(RowDecoder.LE_SHORT, b * 18);
+            dh[(int) b] = src.get(LittleEndian.SHORT, b * 18);
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, b * 18 + 2, qs, (int) b * 16, 16);
         }
         return new Q4_0Weight(rows, blocks, qs, dh);

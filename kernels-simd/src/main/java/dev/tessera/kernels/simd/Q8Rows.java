@@ -21,12 +21,30 @@ final class Q8Rows {
     float[] d = new float[0];
     /** {@code d · Σ q} per block (for the zero-point and min corrections). */
     float[] s = new float[0];
+    /** Per 16-element half block, in {@link #halfIndex} order: the block's scale. */
+    float[] d16 = new float[0];
+    /** Per 16-element half block, in {@link #halfIndex} order: {@code d · Σ q} over the half. */
+    float[] s16 = new float[0];
+
+    /** Floats per row in {@link #d16} and {@link #s16}. */
+    int halfStride() {
+        return 2 * blockStride;
+    }
 
     /** Index in a row's shorts of element {@code e}. */
     static int index(int e) {
         int b = e >>> 5, k = e & 31;
         int g = b / Lanes.BLOCKS_PER_GROUP, j = b % Lanes.BLOCKS_PER_GROUP;
         return g * 2 * Lanes.SHORTS + (k < 16 ? 0 : Lanes.SHORTS) + j * 16 + (k & 15);
+    }
+
+    /**
+     * Index among a row's half blocks of half {@code h} (0 or 1) of block {@code b}: per group, the
+     * first halves of its blocks, then their second halves (the order of {@link #index}).
+     */
+    static int halfIndex(int b, int h) {
+        int g = b / Lanes.BLOCKS_PER_GROUP, j = b % Lanes.BLOCKS_PER_GROUP;
+        return g * 2 * Lanes.BLOCKS_PER_GROUP + h * Lanes.BLOCKS_PER_GROUP + j;
     }
 
     /** Quantizes {@code n} rows of {@code cols} floats (a multiple of 32) from {@code x[offset..]}. */
@@ -40,6 +58,10 @@ final class Q8Rows {
         if (d.length < n * blockStride) {
             d = new float[n * blockStride];
             s = new float[n * blockStride];
+        }
+        if (d16.length < n * halfStride()) {
+            d16 = new float[n * halfStride()];
+            s16 = new float[n * halfStride()];
         }
         for (int i = 0; i < n; i++) {
             int xo = offset + i * cols;
@@ -57,14 +79,21 @@ final class Q8Rows {
         for (int e = 0; e < 32; e += Lanes.FLOATS) amax = amax.max(FloatVector.fromArray(Lanes.F, x, xo + e).abs());
         float scale = amax.reduceLanes(VectorOperators.MAX) / 127;
         float inv = scale != 0 ? 1 / scale : 0;
-        FloatVector sum = FloatVector.zero(Lanes.F);
+        FloatVector sum0 = FloatVector.zero(Lanes.F), sum1 = sum0;
         for (int e = 0; e < 32; e += Lanes.FLOATS) {
             FloatVector r = FloatVector.fromArray(Lanes.F, x, xo + e).mul(inv).add(ROUNDER).sub(ROUNDER);
-            sum = sum.add(r);
+            if (e < 16) sum0 = sum0.add(r);
+            else sum1 = sum1.add(r);
             r.convertShape(VectorOperators.F2S, Lanes.S_HALF, 0).reinterpretAsShorts().intoArray(q, qo + index(32 * b + e));
         }
+        float s0 = scale * sum0.reduceLanes(VectorOperators.ADD), s1 = scale * sum1.reduceLanes(VectorOperators.ADD);
         d[di] = scale;
-        s[di] = scale * sum.reduceLanes(VectorOperators.ADD);
+        s[di] = s0 + s1;
+        int row = di / blockStride, h0 = row * halfStride() + halfIndex(b, 0), h1 = row * halfStride() + halfIndex(b, 1);
+        d16[h0] = scale;
+        d16[h1] = scale;
+        s16[h0] = s0;
+        s16[h1] = s1;
     }
 
     private static final float ROUNDER = 0x1.8p23f;
