@@ -19,6 +19,7 @@ public final class CpuBackend implements Backend {
     private final Q8Rows q8 = new Q8Rows();
     private final MatmulJob matmulJob = new MatmulJob();
     private final Scratch[] scratch;
+    private final Attention attention;
 
     /** A backend with its own pool of {@code threads} threads. */
     public CpuBackend(int threads) {
@@ -40,6 +41,7 @@ public final class CpuBackend implements Backend {
         this.ownsPool = ownsPool;
         this.scratch = new Scratch[parallel.threads()];
         for (int i = 0; i < scratch.length; i++) scratch[i] = new Scratch();
+        this.attention = new Attention(parallel.threads());
     }
 
     /** Threads used by the kernels. */
@@ -212,54 +214,13 @@ public final class CpuBackend implements Backend {
         CpuKvCache c = CpuKvCache.of(cache);
         CpuBuffer qb = CpuBuffer.of(q);
         CpuBuffer ob = CpuBuffer.of(out);
-        int hd = params.headDim();
-        int heads = params.heads();
-        if (hd != c.headDim() || params.kvHeads() != c.kvHeads()) {
+        if (params.headDim() != c.headDim() || params.kvHeads() != c.kvHeads()) {
             throw new IllegalArgumentException("attention params " + params + " do not match the kv cache ("
                     + c.kvHeads() + " kv heads of " + c.headDim() + ")");
         }
-        checkSize(qb, (long) n * heads * hd, "attention queries");
-        checkSize(ob, (long) n * heads * hd, "attention output");
-        int group = heads / params.kvHeads();
-        int w = c.slotWidth();
-        int slots = visibleSlotLimit(mask, positions, n, c.capacity());
-        float[] scores = new float[slots];
-        float[] acc = new float[hd];
-        for (int i = 0; i < n; i++) {
-            for (int h = 0; h < heads; h++) {
-                int qo = qb.offset + (i * heads + h) * hd;
-                int kvh = h / group;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int s = 0; s < slots; s++) {
-                    if (!visible(mask, positions, i, s, params.window())) {
-                        scores[s] = Float.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    int ko = s * w + kvh * hd;
-                    float dot = 0;
-                    for (int d = 0; d < hd; d++) dot += qb.data[qo + d] * key(c, layer, ko + d);
-                    dot *= params.scale();
-                    if (params.softcap() > 0) dot = params.softcap() * (float) Math.tanh(dot / params.softcap());
-                    scores[s] = dot;
-                    max = Math.max(max, dot);
-                }
-                java.util.Arrays.fill(acc, 0);
-                float sum = 0;
-                for (int s = 0; s < slots; s++) {
-                    if (scores[s] == Float.NEGATIVE_INFINITY) continue;
-                    float p = (float) Math.exp(scores[s] - max);
-                    sum += p;
-                    int vo = s * w + kvh * hd;
-                    for (int d = 0; d < hd; d++) acc[d] += p * value(c, layer, vo + d);
-                }
-                int oo = ob.offset + (i * heads + h) * hd;
-                for (int d = 0; d < hd; d++) ob.data[oo + d] = sum == 0 ? 0 : acc[d] / sum;
-            }
-        }
-    }
-
-    /** One past the highest slot any query of the batch may see. */
-    private static int visibleSlotLimit(AttentionMask mask, int[] positions, int n, int capacity) {
+        long width = (long) n * params.heads() * params.headDim();
+        checkSize(qb, width, "attention queries");
+        checkSize(ob, width, "attention output");
         int limit = switch (mask) {
             case AttentionMask.Causal ignored -> {
                 int m = 0;
@@ -268,37 +229,8 @@ public final class CpuBackend implements Backend {
             }
             case AttentionMask.Tree t -> t.prefix() + n;
         };
-        if (limit > capacity) throw new IllegalArgumentException("attention reaches slot " + (limit - 1) + " beyond kv capacity " + capacity);
-        return limit;
-    }
-
-    private static boolean visible(AttentionMask mask, int[] positions, int i, int slot, int window) {
-        int p = positions[i];
-        int slotPos;
-        switch (mask) {
-            case AttentionMask.Causal ignored -> {
-                if (slot > p) return false;
-                slotPos = slot;
-            }
-            case AttentionMask.Tree t -> {
-                if (slot < t.prefix()) {
-                    slotPos = slot;
-                } else {
-                    int j = slot - t.prefix();
-                    if (!t.visible()[i][j]) return false;
-                    slotPos = positions[j];
-                }
-            }
-        }
-        return window <= 0 || slotPos > p - window;
-    }
-
-    private static float key(CpuKvCache c, int layer, int index) {
-        return c.keysF32 != null ? c.keysF32[layer][index] : Float.float16ToFloat(c.keysF16[layer][index]);
-    }
-
-    private static float value(CpuKvCache c, int layer, int index) {
-        return c.valuesF32 != null ? c.valuesF32[layer][index] : Float.float16ToFloat(c.valuesF16[layer][index]);
+        if (limit > c.capacity()) throw new IllegalArgumentException("attention reaches slot " + (limit - 1) + " beyond kv capacity " + c.capacity());
+        attention.run(parallel, qb, c, layer, n, positions, mask, params, ob);
     }
 
     @Override

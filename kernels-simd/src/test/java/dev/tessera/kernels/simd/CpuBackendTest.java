@@ -214,7 +214,7 @@ class CpuBackendTest {
     record Filled(KvCache cache, float[][][] keys, float[][][] values) {}
 
     static Filled fill(Backend b, TensorType type, int slots, int kvHeads, int headDim, Random rnd) {
-        KvCache cache = b.kvCache(2, 64, kvHeads, headDim, type);
+        KvCache cache = b.kvCache(2, Math.max(64, slots), kvHeads, headDim, type);
         float[][][] keys = new float[slots][kvHeads][headDim];
         float[][][] values = new float[slots][kvHeads][headDim];
         int w = kvHeads * headDim;
@@ -286,6 +286,23 @@ class CpuBackendTest {
         boolean[][] allowed = new boolean[1][slots];
         for (int s = 0; s <= 20; s++) allowed[0][s] = true;
         checkAttention(CPU, f, 1, new int[] {20}, AttentionMask.CAUSAL, p, allowed, rnd);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"F32", "F16"})
+    void longContextSpansManyTilesOfTheOnlineSoftmax(TensorType type) {
+        Random rnd = new Random(31);
+        int kvHeads = 2, heads = 8, hd = 64, slots = 3 * Attention.TILE + 17;
+        Filled f = fill(CPU, type, slots, kvHeads, hd, rnd);
+        int[] positions = {slots - 3, slots - 2, slots - 1};
+        for (int window : new int[] {0, Attention.TILE + 5}) {
+            AttentionParams p = new AttentionParams(heads, kvHeads, hd, 0.6f, window > 0 ? 3f : 0f, window);
+            boolean[][] allowed = new boolean[3][slots];
+            for (int i = 0; i < 3; i++) {
+                for (int s = 0; s < slots; s++) allowed[i][s] = s <= positions[i] && (window <= 0 || positions[i] - s < window);
+            }
+            checkAttention(CPU, f, 3, positions, AttentionMask.CAUSAL, p, allowed, rnd);
+        }
     }
 
     @ParameterizedTest
