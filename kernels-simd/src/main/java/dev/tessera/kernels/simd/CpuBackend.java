@@ -14,6 +14,9 @@ import dev.tessera.tensor.Weight;
 
 /** The CPU backend: activations in heap float arrays, weights read in place from their (mmap'd) bytes. */
 public final class CpuBackend implements Backend {
+    /** Elementwise ops on fewer floats than this run on the calling thread alone. */
+    private static final int PARALLEL_ELEMENTWISE = 1 << 16;
+
     private final Parallel parallel;
     private final boolean ownsPool;
     private final Q8Rows q8 = new Q8Rows();
@@ -117,10 +120,7 @@ public final class CpuBackend implements Backend {
         CpuBuffer xb = CpuBuffer.of(x);
         float[] b = CpuWeight.of(bias).vector();
         checkSize(xb, (long) n * b.length, "addBias input");
-        for (int i = 0; i < n; i++) {
-            int o = xb.offset + i * b.length;
-            for (int c = 0; c < b.length; c++) xb.data[o + c] += b[c];
-        }
+        for (int i = 0; i < n; i++) Vec.add(xb.data, xb.offset + i * b.length, b, 0, b.length);
     }
 
     @Override
@@ -131,14 +131,7 @@ public final class CpuBackend implements Backend {
         if (gain.length != cols) throw new IllegalArgumentException("rmsNorm gain " + g.name() + " has " + gain.length + " values, expected " + cols);
         checkSize(xb, (long) rows * cols, "rmsNorm input");
         checkSize(ob, (long) rows * cols, "rmsNorm output");
-        for (int r = 0; r < rows; r++) {
-            int xo = xb.offset + r * cols;
-            int oo = ob.offset + r * cols;
-            float ss = 0;
-            for (int c = 0; c < cols; c++) ss += xb.data[xo + c] * xb.data[xo + c];
-            float inv = (float) (1.0 / Math.sqrt(ss / cols + eps));
-            for (int c = 0; c < cols; c++) ob.data[oo + c] = xb.data[xo + c] * inv * gain[c];
-        }
+        for (int r = 0; r < rows; r++) Vec.rmsNorm(xb.data, xb.offset + r * cols, gain, ob.data, ob.offset + r * cols, cols, eps);
     }
 
     @Override
@@ -239,13 +232,18 @@ public final class CpuBackend implements Backend {
         CpuBuffer u = CpuBuffer.of(up);
         checkSize(g, count, "gate");
         checkSize(u, count, "up");
-        for (int i = 0; i < count; i++) {
-            float x = g.data[g.offset + i];
-            float a = switch (act) {
-                case SILU -> x / (1 + (float) Math.exp(-x));
-                case GELU_TANH -> 0.5f * x * (1 + (float) Math.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
-            };
-            g.data[g.offset + i] = a * u.data[u.offset + i];
+        int n = (int) count;
+        if (n < PARALLEL_ELEMENTWISE) {
+            gated(g, u, act, 0, n);
+        } else {
+            parallel.split(n, Lanes.FLOATS, (worker, start, end) -> gated(g, u, act, start, end));
+        }
+    }
+
+    private static void gated(CpuBuffer g, CpuBuffer u, Activation act, int start, int end) {
+        switch (act) {
+            case SILU -> Vec.swiglu(g.data, g.offset + start, u.data, u.offset + start, end - start);
+            case GELU_TANH -> Vec.geglu(g.data, g.offset + start, u.data, u.offset + start, end - start);
         }
     }
 
@@ -255,21 +253,21 @@ public final class CpuBackend implements Backend {
         CpuBuffer s = CpuBuffer.of(src);
         checkSize(d, count, "add destination");
         checkSize(s, count, "add source");
-        for (int i = 0; i < count; i++) d.data[d.offset + i] += s.data[s.offset + i];
+        Vec.add(d.data, d.offset, s.data, s.offset, (int) count);
     }
 
     @Override
     public void scale(Buffer x, long count, float s) {
         CpuBuffer b = CpuBuffer.of(x);
         checkSize(b, count, "scale input");
-        for (int i = 0; i < count; i++) b.data[b.offset + i] *= s;
+        Vec.scale(b.data, b.offset, (int) count, s);
     }
 
     @Override
     public void softcap(Buffer x, long count, float cap) {
         CpuBuffer b = CpuBuffer.of(x);
         checkSize(b, count, "softcap input");
-        for (int i = 0; i < count; i++) b.data[b.offset + i] = cap * (float) Math.tanh(b.data[b.offset + i] / cap);
+        Vec.softcap(b.data, b.offset, (int) count, cap);
     }
 
     @Override
@@ -278,9 +276,7 @@ public final class CpuBackend implements Backend {
         if (offset < 0 || count <= 0 || offset + count > b.length) {
             throw new IllegalArgumentException("argmax over " + count + " floats at " + offset + ": outside buffer of " + b.length);
         }
-        int best = 0;
-        for (int i = 1; i < count; i++) if (b.data[b.offset + (int) offset + i] > b.data[b.offset + (int) offset + best]) best = i;
-        return best;
+        return Vec.argmax(b.data, b.offset + (int) offset, count);
     }
 
     @Override

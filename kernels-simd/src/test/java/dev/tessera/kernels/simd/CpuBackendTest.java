@@ -197,6 +197,22 @@ class CpuBackendTest {
     }
 
     @Test
+    void largeGatedActivationSplitsAcrossThreads() {
+        Random rnd = new Random(37);
+        int n = 70_001;
+        float[] a = gaussian(rnd, n), b = gaussian(rnd, n);
+        try (CpuBackend two = new CpuBackend(2)) {
+            Buffer g = buffer(two, a);
+            two.gatedActivation(g, buffer(two, b), n, Backend.Activation.SILU);
+            float[] got = read(g);
+            for (int i = 0; i < n; i++) {
+                double want = Reference.silu(a[i]) * b[i];
+                assertEquals(want, got[i], 1e-5 * (1 + Math.abs(want)), "element " + i);
+            }
+        }
+    }
+
+    @Test
     void argmaxTakesFirstOfTies() {
         float[] x = {1, 5, 2, 5, -1, 7, 7, 0};
         Buffer b = buffer(CPU, x);
