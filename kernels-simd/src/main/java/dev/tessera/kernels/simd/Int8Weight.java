@@ -20,7 +20,7 @@ import static dev.tessera.kernels.simd.Lanes.SHORTS;
  * {@code Σ_h scale_h·d_x·Σ code·qx + Σ_h offset_h·(d_x·Σ qx)}; the second sum and the combined
  * scales come from a vectorized pre-pass per row.
  *
- * <p>Inner loops are unrolled by hand (see {@link Q4_0Weight}).
+ * <p>Inner loops are unrolled by hand (see {@link Q4Weight}).
  */
 final class Int8Weight implements PackedWeight {
     private static final int ROW_TILE = 16;
@@ -109,12 +109,12 @@ final class Int8Weight implements PackedWeight {
             int h = 0;
             for (; h + Lanes.FLOATS <= halves; h += Lanes.FLOATS) {
                 FloatVector.fromArray(Lanes.F, scales, w0 + h).mul(FloatVector.fromArray(Lanes.F, a.d16, x0 + h))
-                        .mul(Q4_0Weight.PAIR_SCALE).intoArray(sc, s0 + h);
+                        .mul(Q4Weight.PAIR_SCALE).intoArray(sc, s0 + h);
                 if (offsets != null) corr = FloatVector.fromArray(Lanes.F, offsets, w0 + h).fma(FloatVector.fromArray(Lanes.F, a.s16, x0 + h), corr);
             }
             float c = corr.reduceLanes(VectorOperators.ADD);
             for (; h < halves; h++) {
-                sc[s0 + h] = scales[w0 + h] * a.d16[x0 + h] * Q4_0Weight.PAIR_SCALE;
+                sc[s0 + h] = scales[w0 + h] * a.d16[x0 + h] * Q4Weight.PAIR_SCALE;
                 if (offsets != null) c += offsets[w0 + h] * a.s16[x0 + h];
             }
             sc[4 * halves + k] = c;
@@ -280,7 +280,7 @@ final class Int8Weight implements PackedWeight {
             for (int h = 0; h < 2; h++) {
                 int isum = 0;
                 for (int e = 32 * b + 16 * h; e < 32 * b + 16 * h + 16; e++) isum += codes[q0 + Q8Rows.index(e)] * a.q[x0 + Q8Rows.index(e)];
-                sum += sc[s0 + Q8Rows.halfIndex(b, h)] / Q4_0Weight.PAIR_SCALE * isum;
+                sum += sc[s0 + Q8Rows.halfIndex(b, h)] / Q4Weight.PAIR_SCALE * isum;
             }
         }
         return sum;

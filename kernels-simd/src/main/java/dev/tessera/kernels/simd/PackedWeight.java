@@ -6,7 +6,7 @@ package dev.tessera.kernels.simd;
  * quantized to {@link Q8Rows}; float kernels read {@code x} directly.
  * {@code scratch} belongs to the calling thread.
  */
-sealed interface PackedWeight permits Q4_0Weight, Int8Weight, FloatWeight {
+sealed interface PackedWeight permits Q4Weight, Int8Weight, FloatWeight {
     /** True if {@link #rows} reads {@code q8} (the caller quantizes the activations once per matmul). */
     boolean wantsQ8();
 

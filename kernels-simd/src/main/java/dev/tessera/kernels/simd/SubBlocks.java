@@ -14,14 +14,6 @@ import java.lang.foreign.ValueLayout;
 final class SubBlocks {
     private SubBlocks() {}
 
-    /** True if {@code type} splits into 8-bit codes this way. */
-    static boolean supports(TensorType type) {
-        return switch (type) {
-            case Q8_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> true;
-            default -> false;
-        };
-    }
-
     /** True if some half block of {@code type} has a non-zero offset. */
     static boolean hasOffsets(TensorType type) {
         return switch (type) {

@@ -1,6 +1,7 @@
 package dev.tessera.kernels.simd;
 
 import dev.tessera.tensor.Tensor;
+import dev.tessera.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -14,18 +15,20 @@ import static dev.tessera.kernels.simd.Lanes.BLOCKS_PER_GROUP;
 import static dev.tessera.kernels.simd.Lanes.SHORTS;
 
 /**
- * Q4_0 repacked at load: the 16 nibble bytes of every block back to back ({@code qs}) and the FP16
- * block scales in their own array ({@code dh}), so the kernel streams 18 bytes per block as the
- * file does. Dot products run on integers against Q8 activations:
- * {@code Σ_b d_w·d_x·(Σ q·qx − 8·Σ qx)}; the {@code −8} part is one dot of the weight scales with the
- * activations' per-block sums. Before each row pass the scales of the rows are converted to floats
- * and multiplied by the activation scales in a vectorized pre-pass, so the inner loop does one
+ * 4-bit weights (Q4_0, Q4_1, Q4_K) repacked at load: the 16 nibble bytes of every 32-element block
+ * back to back ({@code qs}, element {@code j} in the low nibble of byte {@code j}, element
+ * {@code j+16} in the high nibble), plus per block either the FP16 scale of Q4_0 ({@code dh}, so
+ * Q4_0 streams 18 bytes per block as the file does) or a float scale and offset
+ * ({@code y = scale·q + offset}; Q4_1's {@code d, m}, Q4_K's {@code d·sc, −dmin·m}). Dot products run
+ * on integers against Q8 activations: {@code Σ_b scale·d_x·Σ q·qx + Σ_b offset·(d_x·Σ qx)}, with
+ * Q4_0's offset {@code −8·d}. Before each row pass a vectorized pre-pass multiplies the rows'
+ * scales by the activation scales and computes the offset sum, so the inner loop does one
  * broadcast and one FMA per block.
  *
  * <p>The inner loops are unrolled by hand over 4 rows (or 4 activation rows): a helper method per
  * row would stop being inlined (C2's node-count cutoff) and its vectors would be boxed.
  */
-final class Q4_0Weight implements PackedWeight {
+final class Q4Weight implements PackedWeight {
     private static final int ROW_TILE = 16;
     /**
      * The pairwise widening adds each int lane's two 16-bit products into its upper half
@@ -38,17 +41,51 @@ final class Q4_0Weight implements PackedWeight {
     final int blocks;
     final int groups;
     final byte[] qs;
+    /** Q4_0: FP16 scale per block; else null. */
     final short[] dh;
+    /** Q4_1/Q4_K: float scale and offset per block; else null. */
+    final float[] scales;
+    final float[] offsets;
 
-    private Q4_0Weight(int rows, int blocks, byte[] qs, short[] dh) {
+    private Q4Weight(int rows, int blocks, byte[] qs, short[] dh, float[] scales, float[] offsets) {
         this.rows = rows;
         this.blocks = blocks;
         this.groups = blocks / BLOCKS_PER_GROUP;
         this.qs = qs;
         this.dh = dh;
+        this.scales = scales;
+        this.offsets = offsets;
     }
 
-    static Q4_0Weight pack(Tensor t) {
+    static Q4Weight pack(Tensor t) {
+        return t.type() == TensorType.Q4_0 ? packQ4_0(t) : packScaled(t);
+    }
+
+    /** Q4_1 or Q4_K: codes regrouped per 32 elements, scales and offsets as floats. */
+    private static Q4Weight packScaled(Tensor t) {
+        int rows = Math.toIntExact(t.rows());
+        int blocks = Math.toIntExact(t.cols() / 32);
+        long nb = (long) rows * blocks;
+        if (nb * 16 > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("tensor " + t.name() + ": too large to repack");
+        byte[] qs = new byte[(int) nb * 16];
+        float[] scales = new float[(int) nb + Lanes.FLOATS];
+        float[] offsets = new float[(int) nb + Lanes.FLOATS];
+        byte[] codes = new byte[32];
+        float[] sc = new float[2], off = new float[2];
+        long rowBytes = t.rowBytes();
+        for (int r = 0; r < rows; r++) {
+            for (int b = 0; b < blocks; b++) {
+                SubBlocks.split(t.type(), t.data(), r * rowBytes, b, codes, sc, off);
+                int i = r * blocks + b;
+                for (int j = 0; j < 16; j++) qs[16 * i + j] = (byte) (codes[j] | codes[j + 16] << 4);
+                scales[i] = sc[0];
+                offsets[i] = off[0];
+            }
+        }
+        return new Q4Weight(rows, blocks, qs, null, scales, offsets);
+    }
+
+    private static Q4Weight packQ4_0(Tensor t) {
         int rows = Math.toIntExact(t.rows());
         int blocks = Math.toIntExact(t.cols() / 32);
         long nb = (long) rows * blocks;
@@ -60,7 +97,7 @@ final class Q4_0Weight implements PackedWeight {
             dh[(int) b] = src.get(LittleEndian.SHORT, b * 18);
             MemorySegment.copy(src, ValueLayout.JAVA_BYTE, b * 18 + 2, qs, (int) b * 16, 16);
         }
-        return new Q4_0Weight(rows, blocks, qs, dh);
+        return new Q4Weight(rows, blocks, qs, dh, null, null);
     }
 
     @Override
@@ -89,26 +126,39 @@ final class Q4_0Weight implements PackedWeight {
     }
 
     /**
-     * {@code sc[k·blocks + b] = d_w[row, b] · d_x[act, b]} for {@code count} (row, act) pairs, and
-     * in {@code sc[4·blocks + k]} the pair's zero-point term {@code −8·Σ_b d_w·(d_x·Σ qx)}.
+     * {@code sc[k·blocks + b] = scale[row, b] · d_x[act, b] · 2^-16} for {@code count} (row, act) pairs,
+     * and in {@code sc[4·blocks + k]} the pair's offset term {@code Σ_b offset·(d_x·Σ qx)}.
      */
     private void prepareScales(float[] sc, int count, int row, int rowStep, Q8Rows a, int act, int actStep) {
         for (int k = 0; k < count; k++) {
             int d0 = (row + k * rowStep) * blocks, x0 = (act + k * actStep) * a.blockStride, s0 = k * blocks;
             FloatVector corr = FloatVector.zero(Lanes.F);
             int b = 0;
-            for (; b + Lanes.FLOATS <= blocks; b += Lanes.FLOATS) {
-                FloatVector dw = Half.load(dh, d0 + b);
-                dw.mul(FloatVector.fromArray(Lanes.F, a.d, x0 + b)).mul(PAIR_SCALE).intoArray(sc, s0 + b);
-                corr = dw.fma(FloatVector.fromArray(Lanes.F, a.s, x0 + b), corr);
+            float c;
+            if (dh != null) {
+                for (; b + Lanes.FLOATS <= blocks; b += Lanes.FLOATS) {
+                    FloatVector dw = Half.load(dh, d0 + b);
+                    dw.mul(FloatVector.fromArray(Lanes.F, a.d, x0 + b)).mul(PAIR_SCALE).intoArray(sc, s0 + b);
+                    corr = dw.fma(FloatVector.fromArray(Lanes.F, a.s, x0 + b), corr);
+                }
+                c = -8 * corr.reduceLanes(VectorOperators.ADD);
+                for (; b < blocks; b++) {
+                    float dw = Float.float16ToFloat(dh[d0 + b]);
+                    sc[s0 + b] = dw * a.d[x0 + b] * PAIR_SCALE;
+                    c -= 8 * dw * a.s[x0 + b];
+                }
+            } else {
+                for (; b + Lanes.FLOATS <= blocks; b += Lanes.FLOATS) {
+                    FloatVector.fromArray(Lanes.F, scales, d0 + b).mul(FloatVector.fromArray(Lanes.F, a.d, x0 + b)).mul(PAIR_SCALE).intoArray(sc, s0 + b);
+                    corr = FloatVector.fromArray(Lanes.F, offsets, d0 + b).fma(FloatVector.fromArray(Lanes.F, a.s, x0 + b), corr);
+                }
+                c = corr.reduceLanes(VectorOperators.ADD);
+                for (; b < blocks; b++) {
+                    sc[s0 + b] = scales[d0 + b] * a.d[x0 + b] * PAIR_SCALE;
+                    c += offsets[d0 + b] * a.s[x0 + b];
+                }
             }
-            float c = corr.reduceLanes(VectorOperators.ADD);
-            for (; b < blocks; b++) {
-                float dw = Float.float16ToFloat(dh[d0 + b]);
-                sc[s0 + b] = dw * a.d[x0 + b] * PAIR_SCALE;
-                c += dw * a.s[x0 + b];
-            }
-            sc[4 * blocks + k] = -8 * c;
+            sc[4 * blocks + k] = c;
         }
     }
 
@@ -226,7 +276,7 @@ final class Q4_0Weight implements PackedWeight {
     }
 
     /**
-     * The blocks after the last whole group (scalar) plus the zero-point term of pair {@code k}
+     * The blocks after the last whole group (scalar) plus the offset term of pair {@code k}
      * prepared by {@link #prepareScales}.
      */
     private float rest(Q8Rows a, int i, int r, float[] sc, int k) {
