@@ -29,7 +29,7 @@ public final class Main implements Runnable {
     /** Runs the command line on the given streams and returns the exit code. */
     public static int run(InputStream in, PrintStream out, PrintStream err, String... args) {
         CommandLine cl = new CommandLine(new Main());
-        cl.addSubcommand(new RunCommand(out, err));
+        cl.addSubcommand(new RunCommand(in, out, err));
         cl.addSubcommand(new ChatCommand(in, out, err));
         cl.addSubcommand(new TokenizeCommand(in, out));
         cl.setOut(new PrintWriter(out, true));
