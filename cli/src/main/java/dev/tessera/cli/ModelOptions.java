@@ -5,6 +5,7 @@ import dev.tessera.model.Model;
 import dev.tessera.model.Session;
 import dev.tessera.model.TokenizerLocator;
 import dev.tessera.model.tokenizer.Tokenizer;
+import dev.tessera.testmodels.EmbeddedModel;
 import dev.tessera.tensor.TensorType;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -15,9 +16,12 @@ final class ModelOptions {
     /** Context used when the model's own is longer and {@code --ctx} is not given. */
     static final int DEFAULT_CTX_CAP = 4096;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-            description = "GGUF file, Hugging Face safetensors folder, or llama2.c .bin checkpoint")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "GGUF file, Hugging Face safetensors folder, or llama2.c .bin checkpoint (default: the embedded model)")
     Path model;
+
+    /** The model to load: {@code -m}, or the one packed in the jar. */
+    Path path() { return model != null ? model : EmbeddedModel.path(); }
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
             description = "Tokenizer to use (default: from the model; for llama2.c, tok512.bin/tokenizer.bin beside it)")
@@ -60,9 +64,9 @@ final class ModelOptions {
         if (batch < 1) throw new IllegalArgumentException("--batch-size " + batch + ": expected >= 1");
         CpuBackend backend = new CpuBackend();
         try {
-            Model m = Model.open(model, backend);
+            Model m = Model.open(path(), backend);
             try {
-                Tokenizer tok = TokenizerLocator.locate(model, tokenizer);
+                Tokenizer tok = TokenizerLocator.locate(path(), tokenizer);
                 int trained = m.config().contextLength();
                 int n;
                 if (ctx == null) {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin SamplingOptions sampling;
+    @Mixin SpecOptions spec;
 
     @ArgGroup(exclusive = true)
     PromptSource prompt;
@@ -61,6 +62,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (!noDisplayPrompt) out.print(text);
             out.flush();
+            if (spec.drafter() != null) return speculative(l, ids);
             Generator g = new Generator(l.session(), l.tokenizer(), sampling.sampler());
             Generator.Result r = g.generate(ids, nPredict, stops, s -> {
                 out.print(s);
@@ -73,6 +75,25 @@ final class RunCommand implements Callable<Integer> {
             }
             Stats.print(err, l.loadNanos(), r, jsonStats);
         }
+        return 0;
+    }
+
+    private int speculative(ModelOptions.Loaded l, int[] ids) {
+        spec.validate();
+        // Warm the shared kernels first so the comparison does not favour whichever runs second.
+        if (spec.compare) SpeculativeRun.plainTokensPerSecond(l, sampling.params(), ids, Math.min(16, Math.max(1, nPredict)));
+        SpeculativeRun.Outcome o = SpeculativeRun.run(l, spec, sampling.params(), ids, nPredict, stops, out, err, false);
+        out.println();
+        out.flush();
+        if (o.contextFull()) {
+            err.println("stopped: context is full (" + l.session().capacity() + " tokens); raise --ctx");
+            return 0;
+        }
+        double plain = spec.compare ? SpeculativeRun.plainTokensPerSecond(l, sampling.params(), ids, o.generated().length) : 0;
+        SpeculativeRun.report(err, o.stats(), plain);
+        Generator.Result r = new Generator.Result(o.generated(), Generator.Stop.LENGTH, ids.length, o.stats().prefillNanos(),
+                o.generated().length, o.stats().totalNanos());
+        Stats.print(err, l.loadNanos(), r, jsonStats, o.stats(), plain);
         return 0;
     }
 
