@@ -3,7 +3,6 @@ package dev.tessera.model;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.tessera.kernels.simd.CpuBackend;
-import dev.tessera.model.gguf.GgufFile;
 import dev.tessera.model.json.Json;
 import dev.tessera.model.sampling.ChainSampler;
 import dev.tessera.model.sampling.SamplingParams;
@@ -45,6 +44,39 @@ class LlamaCppGreedyTest {
         return out.stream();
     }
 
+    /** The F32 GGUF cases again on the llama2.c and safetensors copies of the same weights. */
+    static Stream<Arguments> otherFormats() throws Exception {
+        Map<String, List<String>> copies = Map.of(
+                "gguf/stories260K.gguf", List.of("llama2c/stories260K.bin", "safetensors/stories260K-hf-f32"),
+                "gguf/distill3M.gguf", List.of("llama2c/distill3M.bin"));
+        return cases().flatMap(a -> {
+            Object[] g = a.get();
+            return copies.getOrDefault((String) g[0], List.of()).stream().map(c -> Arguments.of(c, g[1], g[2], g[3]));
+        });
+    }
+
+    @ParameterizedTest(name = "{0}: {1}")
+    @MethodSource("otherFormats")
+    void otherFormatsMatchLlamaCpp(String model, String prompt, int n, String stdout) {
+        Path path = SharedData.require("test-models/" + model);
+        String got;
+        try (CpuBackend be = new CpuBackend(); Model m = Model.open(path, be)) {
+            got = " " + prompt + continuation(m, TokenizerLocator.locate(path, null), prompt, n);
+        }
+        assertEquals(stdout.stripTrailing(), got.stripTrailing(), model);
+    }
+
+    private static String continuation(Model m, Tokenizer tok, String prompt, int n) {
+        try (Session s = new Session(m.transformer(16, 1), 512, TensorType.F32, false, 0)) {
+            int[] ids = tok.encode(prompt, true, true);
+            Generator g = new Generator(s, tok, new ChainSampler(SamplingParams.greedy()));
+            Generator.Result r = g.generate(ids, n, List.of(), t -> {}, () -> false);
+            StringBuilder sb = new StringBuilder();
+            for (int id : r.generated()) if (!tok.isControl(id)) sb.append(tok.piece(id));
+            return sb.toString();
+        }
+    }
+
     @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("cases")
     void continuationMatchesLlamaCpp(String model, String prompt, int n, String stdout) {
@@ -53,14 +85,7 @@ class LlamaCppGreedyTest {
         try (CpuBackend be = new CpuBackend(); GgufWeights src = GgufWeights.open(path)) {
             Tokenizer tok = Tokenizers.fromGguf(src.file().metadata());
             Model m = SharedData.loadOrSkip(src, be);
-            try (Session s = new Session(m.transformer(16, 1), 512, TensorType.F32, false, 0)) {
-                int[] ids = tok.encode(prompt, true, true);
-                Generator g = new Generator(s, tok, new ChainSampler(SamplingParams.greedy()));
-                Generator.Result r = g.generate(ids, n, List.of(), t -> {}, () -> false);
-                StringBuilder sb = new StringBuilder();
-                for (int id : r.generated()) if (!tok.isControl(id)) sb.append(tok.piece(id));
-                got = " " + prompt + sb;
-            }
+            got = " " + prompt + continuation(m, tok, prompt, n);
         }
         String want = stdout.stripTrailing();
         got = got.stripTrailing();
