@@ -111,7 +111,7 @@ public final class CpuBackend implements Backend {
         int rows = Math.toIntExact(w.rows());
         checkSize(xb, (long) n * cols, "matmul input for " + w.name());
         checkSize(ob, (long) n * rows, "matmul output for " + w.name());
-        if (w.packed.wantsQ8()) q8.quantize(xb.data, xb.offset, n, cols);
+        if (w.packed.wantsQ8(n)) q8.quantize(xb.data, xb.offset, n, cols);
         matmulJob.set(w.packed, xb, n, ob, rows);
         parallel.split(rows, 4, matmulJob);
     }
