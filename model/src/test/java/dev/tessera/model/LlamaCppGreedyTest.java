@@ -81,22 +81,55 @@ class LlamaCppGreedyTest {
     @MethodSource("cases")
     void continuationMatchesLlamaCpp(String model, String prompt, int n, String stdout) {
         Path path = SharedData.require("test-models/" + model);
-        String got;
         try (CpuBackend be = new CpuBackend(); GgufWeights src = GgufWeights.open(path)) {
             Tokenizer tok = Tokenizers.fromGguf(src.file().metadata());
             Model m = SharedData.loadOrSkip(src, be);
-            got = " " + prompt + continuation(m, tok, prompt, n);
-        }
-        String want = stdout.stripTrailing();
-        got = got.stripTrailing();
-        if (!activationQuantized(model)) {
-            assertEquals(want, got, model);
-        } else {
-            int same = commonPrefix(want, got);
-            System.out.printf("%s \"%s\": first %d of %d chars agree with llama.cpp%n", model, prompt, same, want.length());
-            assertTrue(same >= Math.min(want.length(), 60), model + ": diverges from llama.cpp at char " + same + "\nwant " + want + "\ngot  " + got);
+            String want = stdout.stripTrailing();
+            if (!activationQuantized(model)) {
+                assertEquals(want, (" " + prompt + continuation(m, tok, prompt, n)).stripTrailing(), model);
+            } else {
+                firstDisagreementIsANearTie(m, tok, model, prompt, n, want);
+            }
         }
     }
+
+    /**
+     * Greedy decoding until our text leaves llama.cpp's. llama.cpp runs these matmuls on
+     * Q8-quantized activations, so it may pick a different token where two are nearly tied; at
+     * the first difference, the token llama.cpp printed (a piece that starts its remaining text)
+     * must score within {@link #NEAR_TIE} logits of ours.
+     */
+    private static void firstDisagreementIsANearTie(Model m, Tokenizer tok, String model, String prompt, int n, String want) {
+        StringBuilder text = new StringBuilder(" " + prompt);
+        try (Session s = new Session(m.transformer(16, 1), 512, TensorType.F32, false, 0)) {
+            float[] logits = s.append(tok.encode(prompt, true, true));
+            for (int i = 0; i < n; i++) {
+                int g = Stories260KReferenceTest.argmax(logits);
+                String piece = tok.isControl(g) ? "" : tok.piece(g);
+                String next = text + piece;
+                if (!want.startsWith(next.stripTrailing()) && next.length() <= want.length() + 1) {
+                    String rest = want.substring(Math.min(text.length(), want.length()));
+                    float best = Float.NEGATIVE_INFINITY;
+                    for (int t = 0; t < logits.length; t++) {
+                        String p = tok.isControl(t) ? "" : tok.piece(t);
+                        if (!p.isEmpty() && rest.startsWith(p)) best = Math.max(best, logits[t]);
+                    }
+                    float gap = logits[g] - best;
+                    System.out.printf("%s \"%s\": first difference at char %d of %d, llama.cpp's token %.3f logits below ours%n",
+                            model, prompt, text.length(), want.length(), gap);
+                    assertTrue(gap <= NEAR_TIE, model + ": at char " + text.length() + " llama.cpp's choice is " + gap
+                            + " logits below ours\nwant " + want + "\ngot  " + next);
+                    return;
+                }
+                text.append(piece);
+                logits = s.decode(g);
+            }
+        }
+        System.out.printf("%s \"%s\": all %d tokens agree with llama.cpp%n", model, prompt, n);
+    }
+
+    /** Largest logit gap accepted at the first disagreement with llama.cpp on a quantized file. */
+    static final float NEAR_TIE = 0.1f;
 
     static int commonPrefix(String a, String b) {
         int i = 0;

@@ -5,9 +5,12 @@ final class Scratch {
     private float[] scales = new float[0];
     private float[] tile = new float[0];
 
-    /** A float array of at least {@code n} elements (contents undefined). */
+    /**
+     * A float array of at least {@code n} elements plus one vector of slack, so full-vector loads
+     * near index {@code n} stay in bounds whichever kernel sized it first (contents undefined).
+     */
     float[] scales(int n) {
-        if (scales.length < n) scales = new float[n + Lanes.FLOATS];
+        if (scales.length < n + Lanes.FLOATS) scales = new float[n + Lanes.FLOATS];
         return scales;
     }
 
