@@ -113,7 +113,10 @@ public final class CpuBackend implements Backend {
         checkSize(ob, (long) n * rows, "matmul output for " + w.name());
         if (w.packed.wantsQ8(n)) q8.quantize(xb.data, xb.offset, n, cols);
         matmulJob.set(w.packed, xb, n, ob, rows);
-        parallel.split(rows, 4, matmulJob);
+        // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
+        // neighbour then costs one chunk, not half the matrix.
+        int chunk = Math.max(16, rows / (parallel.threads() * 8) / 4 * 4);
+        parallel.chunks(rows, chunk, matmulJob);
     }
 
     @Override
