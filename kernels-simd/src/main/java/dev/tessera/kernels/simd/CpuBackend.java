@@ -12,7 +12,15 @@ import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
 import dev.tessera.tensor.Weight;
 
-/** The CPU backend: activations in heap float arrays, weights read in place from their (mmap'd) bytes. */
+/**
+ * The CPU backend: activations in heap float arrays; F32/F16/BF16 weights read in place from their
+ * (mmap'd) bytes, quantized weights repacked once at load into the layout of their integer kernel
+ * (see {@link Q4Weight}, {@link Int8Weight}). Matrix products and attention run on a persistent
+ * {@link Parallel} pool.
+ *
+ * <p>One thread drives a backend at a time (it keeps per-call working memory); two threads
+ * running models concurrently use one backend each, which may share a pool.
+ */
 public final class CpuBackend implements Backend {
     /** Elementwise ops on fewer floats than this run on the calling thread alone. */
     private static final int PARALLEL_ELEMENTWISE = 1 << 16;
