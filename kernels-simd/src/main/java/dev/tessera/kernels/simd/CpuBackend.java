@@ -66,8 +66,8 @@ public final class CpuBackend implements Backend {
     public Weight load(Tensor tensor) {
         PackedWeight packed = switch (tensor.type()) {
             case F32, F16, BF16 -> new FloatWeight(tensor);
-            case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor);
-            case Q8_0, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor);
+            case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor, parallel);
+            case Q8_0, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor, parallel);
             default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
                     + " is not supported by the CPU backend (expected F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K..Q6_K)");
         };

@@ -1,5 +1,6 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
@@ -57,12 +58,12 @@ final class Q4Weight implements PackedWeight {
         this.offsets = offsets;
     }
 
-    static Q4Weight pack(Tensor t) {
-        return t.type() == TensorType.Q4_0 ? packQ4_0(t) : packScaled(t);
+    static Q4Weight pack(Tensor t, Parallel parallel) {
+        return t.type() == TensorType.Q4_0 ? packQ4_0(t) : packScaled(t, parallel);
     }
 
     /** Q4_1 or Q4_K: codes regrouped per 32 elements, scales and offsets as floats. */
-    private static Q4Weight packScaled(Tensor t) {
+    private static Q4Weight packScaled(Tensor t, Parallel parallel) {
         int rows = Math.toIntExact(t.rows());
         int blocks = Math.toIntExact(t.cols() / 32);
         long nb = (long) rows * blocks;
@@ -70,18 +71,21 @@ final class Q4Weight implements PackedWeight {
         byte[] qs = new byte[(int) nb * 16];
         float[] scales = new float[(int) nb + Lanes.FLOATS];
         float[] offsets = new float[(int) nb + Lanes.FLOATS];
-        byte[] codes = new byte[32];
-        float[] sc = new float[2], off = new float[2];
-        long rowBytes = t.rowBytes();
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < blocks; b++) {
-                SubBlocks.split(t.type(), t.data(), r * rowBytes, b, codes, sc, off);
-                int i = r * blocks + b;
-                for (int j = 0; j < 16; j++) qs[16 * i + j] = (byte) (codes[j] | codes[j + 16] << 4);
-                scales[i] = sc[0];
-                offsets[i] = off[0];
+        int rowBytes = Math.toIntExact(t.rowBytes());
+        parallel.split(rows, 1, (worker, start, end) -> {
+            byte[] row = new byte[rowBytes], codes = new byte[32];
+            float[] sc = new float[2], off = new float[2];
+            for (int r = start; r < end; r++) {
+                MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, row, 0, rowBytes);
+                for (int b = 0; b < blocks; b++) {
+                    SubBlocks.split(t.type(), row, b, codes, sc, off);
+                    int i = r * blocks + b;
+                    for (int j = 0; j < 16; j++) qs[16 * i + j] = (byte) (codes[j] | codes[j + 16] << 4);
+                    scales[i] = sc[0];
+                    offsets[i] = off[0];
+                }
             }
-        }
+        });
         return new Q4Weight(rows, blocks, qs, null, scales, offsets);
     }
 
