@@ -123,7 +123,8 @@ public final class CpuBackend implements Backend {
         matmulJob.set(w.packed, xb, n, ob, rows);
         // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
         // neighbour then costs one chunk, not half the matrix.
-        int chunk = Math.max(16, rows / (parallel.threads() * 8) / 4 * 4);
+        // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight.
+        int chunk = Math.max(16, rows / (parallel.threads() * 8) / 16 * 16);
         parallel.chunks(rows, chunk, matmulJob);
     }
 

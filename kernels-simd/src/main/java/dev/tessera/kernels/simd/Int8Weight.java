@@ -26,8 +26,14 @@ import static dev.tessera.kernels.simd.Lanes.SHORTS;
  *
  * <p>Inner loops are unrolled by hand (see {@link Q4Weight}).
  */
-final class Int8Weight implements PackedWeight {
+final class Int8Weight implements PackedWeight, FloatGemm.RowDecoder {
     private static final int ROW_TILE = 16;
+    /**
+     * The pairwise widening adds each int lane's two 16-bit products into its upper half
+     * ({@code (v + (v << 16)) & 0xFFFF0000}, exact while the sum fits 16 bits): the ints are 2^16 times
+     * the sums, undone by this factor in the scales.
+     */
+    static final float PAIR_SCALE = 0x1p-16f;
 
     final int rows;
     final int blocks;
@@ -122,12 +128,12 @@ final class Int8Weight implements PackedWeight {
             int h = 0;
             for (; h + Lanes.FLOATS <= halves; h += Lanes.FLOATS) {
                 FloatVector.fromArray(Lanes.F, scales, w0 + h).mul(FloatVector.fromArray(Lanes.F, a.d16, x0 + h))
-                        .mul(Q4Weight.PAIR_SCALE).intoArray(sc, s0 + h);
+                        .mul(PAIR_SCALE).intoArray(sc, s0 + h);
                 if (offsets != null) corr = FloatVector.fromArray(Lanes.F, offsets, w0 + h).fma(FloatVector.fromArray(Lanes.F, a.s16, x0 + h), corr);
             }
             float c = corr.reduceLanes(VectorOperators.ADD);
             for (; h < halves; h++) {
-                sc[s0 + h] = scales[w0 + h] * a.d16[x0 + h] * Q4Weight.PAIR_SCALE;
+                sc[s0 + h] = scales[w0 + h] * a.d16[x0 + h] * PAIR_SCALE;
                 if (offsets != null) c += offsets[w0 + h] * a.s16[x0 + h];
             }
             sc[4 * halves + k] = c;
@@ -293,7 +299,7 @@ final class Int8Weight implements PackedWeight {
             for (int h = 0; h < 2; h++) {
                 int isum = 0;
                 for (int e = 32 * b + 16 * h; e < 32 * b + 16 * h + 16; e++) isum += codes[q0 + Q8Rows.index(e)] * a.q[x0 + Q8Rows.index(e)];
-                sum += sc[s0 + Q8Rows.halfIndex(b, h)] / Q4Weight.PAIR_SCALE * isum;
+                sum += sc[s0 + Q8Rows.halfIndex(b, h)] / PAIR_SCALE * isum;
             }
         }
         return sum;
