@@ -7,6 +7,7 @@ import dev.tessera.tensor.TensorType;
 import dev.tessera.tensor.Weight;
 
 import java.lang.foreign.Arena;
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,13 +19,18 @@ import java.util.Locale;
  * figure is "weight bytes streamed per second" as in a real decode step.
  */
 public final class KernelBench {
-    /** One measured configuration; GB/s counts the weight's bytes in its file format. */
+    /**
+     * One measured configuration; GB/s counts the weight's bytes in its file format. With one
+     * thread, {@code cpuGbs} is the same figure over the thread's CPU time (robust to a loaded
+     * machine); otherwise NaN.
+     */
     public record Result(TensorType type, int rows, int cols, int batch, int threads, double minMs, double medianMs,
-                         double bestGbs, double medianGbs) {
+                         double bestGbs, double medianGbs, double cpuGbs) {
         @Override
         public String toString() {
-            return String.format(Locale.ROOT, "%-5s %6d x %-5d n=%-3d t=%d  min %8.3f ms  median %8.3f ms  %6.2f GB/s best  %6.2f GB/s median",
-                    type, rows, cols, batch, threads, minMs, medianMs, bestGbs, medianGbs);
+            return String.format(Locale.ROOT, "%-5s %6d x %-5d n=%-3d t=%d  min %8.3f ms  median %8.3f ms  %6.2f GB/s best  %6.2f GB/s median%s",
+                    type, rows, cols, batch, threads, minMs, medianMs, bestGbs, medianGbs,
+                    Double.isNaN(cpuGbs) ? "" : String.format(Locale.ROOT, "  %6.2f GB/s cpu-time", cpuGbs));
         }
     }
 
@@ -64,14 +70,19 @@ public final class KernelBench {
             int warm = Math.max(2 * copies, 300);
             for (int i = 0; i < warm; i++) cpu.matmul(ws[i % copies], x, batch, out);
             long[] ns = new long[reps];
+            long cpuBest = Long.MAX_VALUE;
+            var mx = ManagementFactory.getThreadMXBean();
             for (int i = 0; i < reps; i++) {
+                long c0 = mx.getCurrentThreadCpuTime();
                 long t0 = System.nanoTime();
                 cpu.matmul(ws[i % copies], x, batch, out);
                 ns[i] = System.nanoTime() - t0;
+                cpuBest = Math.min(cpuBest, mx.getCurrentThreadCpuTime() - c0);
             }
             Arrays.sort(ns);
             double min = ns[0] / 1e6, med = ns[reps / 2] / 1e6;
-            return new Result(type, rows, cols, batch, cpu.threads(), min, med, bytes / (min * 1e6), bytes / (med * 1e6));
+            double cpuGbs = cpu.threads() == 1 ? bytes / (double) cpuBest : Double.NaN;
+            return new Result(type, rows, cols, batch, cpu.threads(), min, med, bytes / (min * 1e6), bytes / (med * 1e6), cpuGbs);
         }
     }
 
