@@ -103,7 +103,10 @@ public final class PvqIndexedWeight implements VqWeight {
                 b -= zero;
                 int t = 1;
                 boolean negative;
-                while (true) {
+                if (rest == 0) { // the last coordinate takes every remaining pulse: b is 0 (+) or 1 (−)
+                    t = left;
+                    negative = b != 0;
+                } else while (true) {
                     long c = counts[rest * stride + left - t];
                     if (b < c) { negative = false; break; }
                     b -= c;

@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * group's pyramid point is decoded once into D signed bytes of pulses plus one float scale
  * {@code ρ·γ/‖y‖}, and the product is a plain int8 × float Vector API dot with a per-group scale.
  * Trades memory (8 bits per weight + 32 bits per group in RAM, versus 3–4 stored) for a
- * branch-free inner loop. Requires D to be a multiple of the float lane count used (min(16, D)).
+ * branch-free inner loop. Requires D to be a multiple of the float lane count (16 with AVX-512, else 8).
  */
 public final class PvqTranscodedWeight implements VqWeight {
     private final String name;
@@ -26,8 +26,10 @@ public final class PvqTranscodedWeight implements VqWeight {
     private final float[] scales;
     private final HadamardRotation rotation;
     private final float[] rotated;
-    private final VectorSpecies<Float> fs;
-    private final VectorSpecies<Byte> bs;
+    // Species must be compile-time constants for C2 to intrinsify the vector code.
+    private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() >= 16
+            ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
+    private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(FS.length() * 8));
     private final float[] decodedRow;
     private float[] rowScratch = new float[0];
 
@@ -38,10 +40,7 @@ public final class PvqTranscodedWeight implements VqWeight {
         this.cols = t.cols();
         this.d = f.groupSize();
         this.groups = cols / d;
-        int lanes = Math.min(Math.min(16, FloatVector.SPECIES_PREFERRED.length()), Integer.highestOneBit(d));
-        if (lanes < 2 || d % lanes != 0) throw new IllegalArgumentException(name + ": PVQ group size " + d + " is not a multiple of a vector lane count");
-        this.fs = VectorSpecies.of(float.class, VectorShape.forBitSize(lanes * 32));
-        this.bs = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, lanes * 8)));
+        if (d % FS.length() != 0) throw new IllegalArgumentException(name + ": PVQ group size " + d + " is not a multiple of " + FS.length() + " vector lanes");
         this.pulses = new byte[rows * cols + 64];
         this.scales = new float[rows * groups];
         PyramidIndex index = new PyramidIndex(d, f.pulses());
@@ -78,17 +77,17 @@ public final class PvqTranscodedWeight implements VqWeight {
     @Override
     public void matVec(float[] x, float[] y, int rowStart, int rowEnd) {
         float[] xr = rotate(x, 0, rotated);
-        int lanes = fs.length();
+        int lanes = FS.length();
         for (int r = rowStart; r < rowEnd; r++) {
-            FloatVector acc = FloatVector.zero(fs);
+            FloatVector acc = FloatVector.zero(FS);
             int p = r * cols, s = r * groups;
             for (int g = 0; g < groups; g++, s++) {
-                FloatVector sum = FloatVector.zero(fs);
+                FloatVector sum = FloatVector.zero(FS);
                 for (int i = 0; i < d; i += lanes, p += lanes) {
-                    FloatVector q = (FloatVector) ByteVector.fromArray(bs, pulses, p).convertShape(VectorOperators.B2F, fs, 0);
-                    sum = q.fma(FloatVector.fromArray(fs, xr, g * d + i), sum);
+                    FloatVector q = (FloatVector) ByteVector.fromArray(BS, pulses, p).convertShape(VectorOperators.B2F, FS, 0);
+                    sum = q.fma(FloatVector.fromArray(FS, xr, g * d + i), sum);
                 }
-                acc = sum.fma(FloatVector.broadcast(fs, scales[s]), acc);
+                acc = sum.fma(FloatVector.broadcast(FS, scales[s]), acc);
             }
             y[r] = acc.reduceLanes(VectorOperators.ADD);
         }
@@ -103,16 +102,16 @@ public final class PvqTranscodedWeight implements VqWeight {
             System.arraycopy(one, 0, xr, i * cols, cols);
         }
         float[] w = decodedRow;
-        int lanes = fs.length();
+        int lanes = FS.length();
         for (int r = 0; r < rows; r++) {
             for (int g = 0; g < groups; g++) {
                 float s = scales[r * groups + g];
                 for (int i = 0; i < d; i++) w[g * d + i] = pulses[r * cols + g * d + i] * s;
             }
             for (int t = 0; t < n; t++) {
-                FloatVector acc = FloatVector.zero(fs);
+                FloatVector acc = FloatVector.zero(FS);
                 int base = t * cols;
-                for (int c = 0; c < cols; c += lanes) acc = FloatVector.fromArray(fs, w, c).fma(FloatVector.fromArray(fs, xr, base + c), acc);
+                for (int c = 0; c < cols; c += lanes) acc = FloatVector.fromArray(FS, w, c).fma(FloatVector.fromArray(FS, xr, base + c), acc);
                 y[t * rows + r] = acc.reduceLanes(VectorOperators.ADD);
             }
         }

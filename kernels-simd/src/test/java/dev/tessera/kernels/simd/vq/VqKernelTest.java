@@ -66,10 +66,9 @@ class VqKernelTest {
                 check(new PvqTranscodedWeight("w", t), wq, rows, cols, 3);
             }
         }
-        // D = 8 (a smaller vector width for the transcoded path)
+        // D = 8 through the index-decoding kernel
         PvqQuantizer q8 = new PvqQuantizer(8, 3, true, false, 5);
         EncodedTensor t8 = q8.quantize(w, rows, cols, CalibrationStats.uniform(cols), 3);
-        check(new PvqTranscodedWeight("w", t8), q8.dequantize(t8), rows, cols, 4);
         check(new PvqIndexedWeight("w", t8), q8.dequantize(t8), rows, cols, 4);
     }
 
