@@ -6,6 +6,7 @@ import dev.tessera.quant.pvq.PyramidIndex;
 import dev.tessera.quant.vq.EncodedTensor;
 import dev.tessera.quant.vq.LsbBits;
 import dev.tessera.tensor.TensorType;
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -13,57 +14,92 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * PVQ product after a load-time transcode (vector-quantization.md B.7, last paragraph): every
- * group's pyramid point is decoded once into D signed bytes of pulses plus one float scale
- * {@code ρ·γ/‖y‖}, and the product is a plain int8 × float Vector API dot with a per-group scale.
- * Trades memory (8 bits per weight + 32 bits per group in RAM, versus 3–4 stored) for a
- * branch-free inner loop. Requires D to be a multiple of the float lane count (16 with AVX-512, else 8).
+ * PVQ product after a load-time transcode to 4-bit pulses (vector-quantization.md B.7, last
+ * paragraph): every group's pyramid point is decoded once; pulses in [−8, 7] are stored as
+ * nibbles (offset 8), and the few larger ones go to a per-row escape list that adds the
+ * remainder {@code (y − clamp(y))·scale·x'} after the vector loop. Each group keeps its gain code
+ * and {@code ‖y‖²} in 16 bits, so its scale {@code ρ·γ[code]/‖y‖} is rebuilt exactly from two
+ * table reads. In RAM: 4 bits per weight + 1 bit per weight of group words + escapes (≈5 bpw)
+ * instead of 3–4 stored, for a branch-free int4 × float inner loop.
+ *
+ * <p>Layout: rows of {@code cols/2} bytes; groups are paired (D = 16, groups 2p and 2p+1): byte
+ * k of pair p holds pulse k of group 2p in its low nibble and of group 2p+1 in its high nibble.
  */
 public final class PvqTranscodedWeight implements VqWeight {
-    private final String name;
-    private final int rows, cols, d, groups;
-    private final byte[] pulses;
-    private final float[] scales;
-    private final HadamardRotation rotation;
-    private final float[] rotated;
     // Species must be compile-time constants for C2 to intrinsify the vector code.
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() >= 16
             ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(FS.length() * 8));
-    private final float[] decodedRow;
-    private float[] rowScratch = new float[0];
+    private static final int D = 16;
+
+    private final String name;
+    private final int rows, cols, groups;
+    private final byte[] nibbles;
+    private final short[] groupWords;   // gain code << 12 | ‖y‖²
+    private final float[] rho, gains, invNorm;
+    private final int[] escapeStart;    // per row, into the escape arrays (rows + 1 entries)
+    private final int[] escapeCol;
+    private final float[] escapeDelta;  // (y − clamp(y)) for that column
+    private final HadamardRotation rotation;
+    private final float[] rotated, decodedRow;
+    private float[] batch = new float[0];
 
     public PvqTranscodedWeight(String name, EncodedTensor t) {
         PvqFormat f = PvqFormat.of(t);
+        if (f.groupSize() != D || t.cols() % (2 * D) != 0) {
+            throw new IllegalArgumentException(name + ": transcoded PVQ needs D = 16 and a multiple of 32 columns, got D=" + f.groupSize() + ", " + t.cols() + " columns");
+        }
+        if (f.pulses() * f.pulses() >= 1 << 12 || f.gainBits() > 4) {
+            throw new IllegalArgumentException(name + ": transcoded PVQ needs K ≤ 63 and ≤ 4 gain bits");
+        }
         this.name = name;
         this.rows = t.rows();
         this.cols = t.cols();
-        this.d = f.groupSize();
-        this.groups = cols / d;
-        if (d % FS.length() != 0) throw new IllegalArgumentException(name + ": PVQ group size " + d + " is not a multiple of " + FS.length() + " vector lanes");
-        this.pulses = new byte[rows * cols + 64];
-        this.scales = new float[rows * groups];
-        PyramidIndex index = new PyramidIndex(d, f.pulses());
+        this.groups = cols / D;
+        this.nibbles = new byte[rows * cols / 2];
+        this.groupWords = new short[rows * groups];
+        this.rho = new float[rows];
+        this.gains = f.gainLevels().clone();
+        this.invNorm = new float[f.pulses() * f.pulses() + 1];
+        for (int i = 1; i < invNorm.length; i++) invNorm[i] = (float) (1 / Math.sqrt(i));
+        this.escapeStart = new int[rows + 1];
+        int[] escCol = new int[64];
+        float[] escDelta = new float[64];
+        int escapes = 0;
+        PyramidIndex index = new PyramidIndex(D, f.pulses());
         int ib = f.indexBits(), gb = f.groupBits(), rowBytes = f.rowBytes();
-        float[] gains = f.gainLevels();
-        int[] y = new int[d];
+        int[] y = new int[D];
         byte[] data = t.data();
         for (int r = 0; r < rows; r++) {
-            float rho = PvqFormat.rowNorm(data, r * rowBytes);
+            escapeStart[r] = escapes;
+            rho[r] = PvqFormat.rowNorm(data, r * rowBytes);
             long base = (r * (long) rowBytes + 2) * 8;
             for (int g = 0; g < groups; g++) {
                 long bit = base + (long) g * gb;
                 index.decode(LsbBits.read(data, bit, ib), y);
                 int code = (int) LsbBits.read(data, bit + ib, f.gainBits());
-                long n2 = 0;
-                for (int i = 0; i < d; i++) {
-                    if (y[i] < Byte.MIN_VALUE || y[i] > Byte.MAX_VALUE) throw new IllegalArgumentException(name + ": PVQ pulse count " + y[i] + " exceeds int8");
-                    pulses[r * cols + g * d + i] = (byte) y[i];
-                    n2 += (long) y[i] * y[i];
+                int n2 = 0;
+                int pairByte = r * cols / 2 + (g / 2) * D;
+                int shift = (g & 1) * 4;
+                for (int i = 0; i < D; i++) {
+                    n2 += y[i] * y[i];
+                    int c = Math.max(-8, Math.min(7, y[i]));
+                    nibbles[pairByte + i] |= (byte) ((c + 8) << shift);
+                    if (c != y[i]) {
+                        if (escapes == escCol.length) {
+                            escCol = Arrays.copyOf(escCol, escapes * 2);
+                            escDelta = Arrays.copyOf(escDelta, escapes * 2);
+                        }
+                        escCol[escapes] = g * D + i;
+                        escDelta[escapes++] = y[i] - c;
+                    }
                 }
-                scales[r * groups + g] = (float) (rho * gains[code] / Math.sqrt(n2));
+                groupWords[r * groups + g] = (short) (code << 12 | n2);
             }
         }
+        escapeStart[rows] = escapes;
+        this.escapeCol = Arrays.copyOf(escCol, escapes);
+        this.escapeDelta = Arrays.copyOf(escDelta, escapes);
         this.rotation = f.rotated() ? new HadamardRotation(cols, f.rotationSeed()) : null;
         this.rotated = new float[cols];
         this.decodedRow = new float[cols];
@@ -74,46 +110,70 @@ public final class PvqTranscodedWeight implements VqWeight {
     @Override public long rows() { return rows; }
     @Override public long cols() { return cols; }
 
+    /** Number of pulses stored in the escape list (for diagnostics and tests). */
+    public int escapes() { return escapeStart[rows]; }
+
+    private float scale(int r, int g) {
+        int word = groupWords[r * groups + g] & 0xFFFF;
+        return rho[r] * gains[word >>> 12] * invNorm[word & 0xFFF];
+    }
+
     @Override
     public void matVec(float[] x, float[] y, int rowStart, int rowEnd) {
         float[] xr = rotate(x, 0, rotated);
         int lanes = FS.length();
         for (int r = rowStart; r < rowEnd; r++) {
             FloatVector acc = FloatVector.zero(FS);
-            int p = r * cols, s = r * groups;
-            for (int g = 0; g < groups; g++, s++) {
-                FloatVector sum = FloatVector.zero(FS);
-                for (int i = 0; i < d; i += lanes, p += lanes) {
-                    FloatVector q = (FloatVector) ByteVector.fromArray(BS, pulses, p).convertShape(VectorOperators.B2F, FS, 0);
-                    sum = q.fma(FloatVector.fromArray(FS, xr, g * d + i), sum);
+            int rowByte = r * cols / 2;
+            for (int g = 0; g < groups; g += 2) {
+                FloatVector lo = FloatVector.zero(FS), hi = FloatVector.zero(FS);
+                int pb = rowByte + (g / 2) * D, xa = g * D, xb = xa + D;
+                for (int i = 0; i < D; i += lanes) {
+                    ByteVector raw = ByteVector.fromArray(BS, nibbles, pb + i);
+                    FloatVector a = (FloatVector) raw.and((byte) 0x0F).sub((byte) 8).convertShape(VectorOperators.B2F, FS, 0);
+                    FloatVector b = (FloatVector) raw.lanewise(VectorOperators.LSHR, 4).sub((byte) 8).convertShape(VectorOperators.B2F, FS, 0);
+                    lo = a.fma(FloatVector.fromArray(FS, xr, xa + i), lo);
+                    hi = b.fma(FloatVector.fromArray(FS, xr, xb + i), hi);
                 }
-                acc = sum.fma(FloatVector.broadcast(FS, scales[s]), acc);
+                acc = lo.fma(FloatVector.broadcast(FS, scale(r, g)), acc);
+                acc = hi.fma(FloatVector.broadcast(FS, scale(r, g + 1)), acc);
             }
-            y[r] = acc.reduceLanes(VectorOperators.ADD);
+            float s = acc.reduceLanes(VectorOperators.ADD);
+            for (int e = escapeStart[r]; e < escapeStart[r + 1]; e++) {
+                int c = escapeCol[e];
+                s += escapeDelta[e] * scale(r, c / D) * xr[c];
+            }
+            y[r] = s;
         }
     }
 
     @Override
     public void matMul(float[] x, int n, float[] y) {
-        if (rowScratch.length < n * cols) rowScratch = new float[n * cols];
-        float[] xr = rowScratch;
-        for (int i = 0; i < n; i++) {
-            float[] one = rotate(x, i * cols, rotated);
-            System.arraycopy(one, 0, xr, i * cols, cols);
-        }
-        float[] w = decodedRow;
+        if (batch.length < n * cols) batch = new float[n * cols];
+        for (int i = 0; i < n; i++) System.arraycopy(rotate(x, i * cols, rotated), 0, batch, i * cols, cols);
         int lanes = FS.length();
         for (int r = 0; r < rows; r++) {
-            for (int g = 0; g < groups; g++) {
-                float s = scales[r * groups + g];
-                for (int i = 0; i < d; i++) w[g * d + i] = pulses[r * cols + g * d + i] * s;
-            }
+            decodeRow(r, decodedRow);
             for (int t = 0; t < n; t++) {
                 FloatVector acc = FloatVector.zero(FS);
                 int base = t * cols;
-                for (int c = 0; c < cols; c += lanes) acc = FloatVector.fromArray(FS, w, c).fma(FloatVector.fromArray(FS, xr, base + c), acc);
+                for (int c = 0; c < cols; c += lanes) acc = FloatVector.fromArray(FS, decodedRow, c).fma(FloatVector.fromArray(FS, batch, base + c), acc);
                 y[t * rows + r] = acc.reduceLanes(VectorOperators.ADD);
             }
+        }
+    }
+
+    /** Row r in the rotated basis, from the transcoded form (nibbles, escapes, group words). */
+    private void decodeRow(int r, float[] out) {
+        int rowByte = r * cols / 2;
+        for (int g = 0; g < groups; g++) {
+            float s = scale(r, g);
+            int pb = rowByte + (g / 2) * D, shift = (g & 1) * 4;
+            for (int i = 0; i < D; i++) out[g * D + i] = ((((nibbles[pb + i] & 0xFF) >>> shift) & 0xF) - 8) * s;
+        }
+        for (int e = escapeStart[r]; e < escapeStart[r + 1]; e++) {
+            int c = escapeCol[e];
+            out[c] += escapeDelta[e] * scale(r, c / D);
         }
     }
 
