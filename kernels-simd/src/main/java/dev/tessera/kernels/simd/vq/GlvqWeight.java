@@ -2,10 +2,8 @@ package dev.tessera.kernels.simd.vq;
 
 import dev.tessera.quant.glvq.GlvqFormat;
 import dev.tessera.quant.vq.EncodedTensor;
+import dev.tessera.quant.vq.LsbBits;
 import dev.tessera.tensor.TensorType;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -13,53 +11,97 @@ import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * GLVQ product with decode fused into the matmul (vector-quantization.md A.9, companding off).
- * For row r and group g, {@code Σ_s ⟨G z_s, x_s⟩ = Σ_j u_j t_j − c_b Σ_j t_j} with
- * {@code t_s = G_gᵀ x_s}: t (cols floats) and its group sums are computed once per input vector
- * (cols·d MACs) and shared by all rows, leaving an unsigned b-bit × float dot per row.
+ * Fast GLVQ product (Vector API) with decode fused into the matmul (vector-quantization.md A.9,
+ * companding off): {@code y_r = Σ_g (Σ_j u_j t_j − c_b Σ_j t_j)}, {@code t_s = G_gᵀ x_s} computed
+ * once per input vector (cols·d MACs) and shared by all rows.
  *
- * <p>Fast path for widths 1, 2, 4: a 16-byte chunk holds {@code 16·8/b} codes; plane q of the
- * chunk (bits q·b of every byte) is extracted with one vector shift/mask, so t is stored permuted
- * plane by plane ({@link #permute}) and each plane is a straight int8 × float dot. Other widths
- * unpack through 64-bit windows into a float scratch. {@link #matVecScalar} is the plain
- * reference of the same fused formula.
+ * <p>At load the A.7 codes are transcoded, at the same size, into bit planes: a b-bit code is
+ * split into parts of 4, 2 and 1 bits (3 = 2+1, 5 = 4+1, 6 = 4+2, 7 = 4+2+1, 8 = 4+4). A part of
+ * width w is stored in 16-byte chunks of {@code 16·8/w} codes; "plane" q of a chunk is bits
+ * [q·w, q·w+w) of its 16 bytes and holds codes {@code per·k + q} (per = 8/w, k = 0..15), so one
+ * vector shift+mask yields 16 codes, dotted with t permuted the same way ({@link #permute}).
+ * The dot of a group is {@code Σ_parts 2^shift · Σ plane·t}. The scalar pair is
+ * {@link GlvqScalarWeight}.
  */
 public final class GlvqWeight implements VqWeight {
-    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VectorSpecies<Float> FS = FloatVector.SPECIES_PREFERRED.length() >= 16
             ? FloatVector.SPECIES_512 : FloatVector.SPECIES_256;
     private static final VectorSpecies<Byte> BS = VectorSpecies.of(byte.class, VectorShape.forBitSize(FS.length() * 8));
 
     private final String name;
-    private final int rows, cols, d, gc, groups, rowBytes;
-    private final int[] bits, offsets;
-    private final float[] gens, centers;
-    private final byte[] data;
+    private final GlvqFormat f;
+    private final int rows, cols, gc, groups, rowBytes;
+    private final int[][] partWidth, partShift, partOffset; // per group, per part
+    private final float[] centers;
+    private final byte[] planes;
+    private final float[][] tPerm = new float[5][];          // t permuted for part widths 1, 2, 4
     private final float[] t, sums, codes;
     private float[] tBatch = new float[0], sumBatch = new float[0];
 
     public GlvqWeight(String name, EncodedTensor e) {
-        GlvqFormat f = GlvqFormat.of(e);
-        if (f.groupCols() % 64 != 0) throw new IllegalArgumentException(name + ": GLVQ group width " + f.groupCols() + " must be a multiple of 64");
+        this.f = GlvqFormat.of(e);
+        if (f.groupCols() % 128 != 0) throw new IllegalArgumentException(name + ": GLVQ group width " + f.groupCols() + " must be a multiple of 128");
         this.name = name;
         this.rows = e.rows();
         this.cols = e.cols();
-        this.d = f.dim();
         this.gc = f.groupCols();
         this.groups = f.groups();
         this.rowBytes = f.rowBytes();
-        this.bits = f.bits().clone();
-        this.offsets = new int[groups];
+        this.partWidth = new int[groups][];
+        this.partShift = new int[groups][];
+        this.partOffset = new int[groups][];
         this.centers = new float[groups];
+        int offset = 0;
         for (int g = 0; g < groups; g++) {
-            offsets[g] = f.groupOffset(g);
-            centers[g] = (float) GlvqFormat.offset(bits[g]);
+            int b = f.bits()[g];
+            centers[g] = (float) GlvqFormat.offset(b);
+            int[] widths = split(b);
+            partWidth[g] = widths;
+            partShift[g] = new int[widths.length];
+            partOffset[g] = new int[widths.length];
+            for (int p = 0, shift = 0; p < widths.length; shift += widths[p], p++) {
+                partShift[g][p] = shift;
+                partOffset[g][p] = offset;
+                offset += gc * widths[p] / 8;
+                if (tPerm[widths[p]] == null) tPerm[widths[p]] = new float[cols];
+            }
         }
-        this.gens = f.generators().clone();
-        this.data = java.util.Arrays.copyOf(e.data(), e.data().length + 16);
+        this.planes = new byte[rows * rowBytes];
+        byte[] data = e.data();
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < groups; g++) {
+                long src = ((long) r * rowBytes + f.groupOffset(g)) * 8;
+                int b = f.bits()[g];
+                for (int j = 0; j < gc; j++) {
+                    int u = (int) LsbBits.read(data, src + (long) j * b, b);
+                    for (int p = 0; p < partWidth[g].length; p++) {
+                        int w = partWidth[g][p], per = 8 / w;
+                        int part = (u >>> partShift[g][p]) & ((1 << w) - 1);
+                        int chunk = j / (16 * per), within = j % (16 * per);
+                        int k = within / per, q = within % per;
+                        planes[r * rowBytes + partOffset[g][p] + chunk * 16 + k] |= (byte) (part << (q * w));
+                    }
+                }
+            }
+        }
         this.t = new float[cols];
         this.sums = new float[groups];
         this.codes = new float[gc];
+    }
+
+    /** Parts of a b-bit code, low bits first: widths from {4, 2, 1}. */
+    static int[] split(int b) {
+        return switch (b) {
+            case 1 -> new int[] {1};
+            case 2 -> new int[] {2};
+            case 3 -> new int[] {2, 1};
+            case 4 -> new int[] {4};
+            case 5 -> new int[] {4, 1};
+            case 6 -> new int[] {4, 2};
+            case 7 -> new int[] {4, 2, 1};
+            case 8 -> new int[] {4, 4};
+            default -> throw new IllegalArgumentException("GLVQ width " + b + " outside 1..8");
+        };
     }
 
     @Override public String name() { return name; }
@@ -67,79 +109,39 @@ public final class GlvqWeight implements VqWeight {
     @Override public long rows() { return rows; }
     @Override public long cols() { return cols; }
 
-    /** {@code t = G_gᵀ x} per sub-vector, permuted for the fast path, and per-group sums. */
-    private void prepare(float[] x, int xOff, float[] tOut, int tOff, float[] sumOut, int sOff, boolean permuted) {
-        float[] plain = permuted ? codes : null; // reuse as a group-sized scratch
-        for (int g = 0; g < groups; g++) {
-            float sum = 0;
-            for (int s = 0; s < gc; s += d) {
-                int c0 = g * gc + s;
-                for (int i = 0; i < d; i++) {
-                    float v = 0;
-                    for (int k = 0; k < d; k++) v += gens[(g * d + k) * d + i] * x[xOff + c0 + k];
-                    sum += v;
-                    if (permuted) plain[s + i] = v;
-                    else tOut[tOff + c0 + i] = v;
-                }
-            }
-            sumOut[sOff + g] = sum;
-            if (permuted) permute(plain, bits[g], tOut, tOff + g * gc);
-        }
-    }
-
     /**
-     * Reorders one group's t to the plane order of the fast path: for widths b ∈ {1,2,4}, chunk
-     * c of 16 bytes holds codes {@code c·16p … c·16p+16p−1} (p = 8/b per byte); its plane q lists
-     * byte k's code {@code p·k + q} for k = 0..15. Other widths keep column order.
+     * Reorders t of one group (gc floats at {@code off}) into the plane order of width w: chunk c
+     * of {@code 16·per} codes lists, plane by plane, code {@code per·k + q} for k = 0..15.
      */
-    static void permute(float[] src, int b, float[] dst, int off) {
-        if (!planar(b)) {
-            System.arraycopy(src, 0, dst, off, src.length);
-            return;
-        }
-        int per = 8 / b, chunk = 16 * per;
-        for (int c = 0; c < src.length; c += chunk) {
+    static void permute(float[] src, int off, int w, float[] dst) {
+        int per = 8 / w, chunk = 16 * per;
+        for (int c = off; c < off + 128; c += chunk) {
             for (int q = 0; q < per; q++) {
-                for (int k = 0; k < 16; k++) dst[off + c + q * 16 + k] = src[c + per * k + q];
+                for (int k = 0; k < 16; k++) dst[c + q * 16 + k] = src[c + per * k + q];
             }
-        }
-    }
-
-    /** Plain reference of the fused formula: codes read bit by bit, t in column order. */
-    public void matVecScalar(float[] x, float[] y, int rowStart, int rowEnd) {
-        prepare(x, 0, t, 0, sums, 0, false);
-        for (int r = rowStart; r < rowEnd; r++) {
-            float acc = 0;
-            for (int g = 0; g < groups; g++) {
-                int b = bits[g];
-                long base = ((long) r * rowBytes + offsets[g]) * 8;
-                float dot = 0;
-                for (int j = 0; j < gc; j++) {
-                    long p = base + (long) j * b;
-                    int v = 0;
-                    for (int i = 0; i < b; i++) v |= ((data[(int) ((p + i) >>> 3)] >>> ((p + i) & 7)) & 1) << i;
-                    dot += v * t[g * gc + j];
-                }
-                acc += dot - centers[g] * sums[g];
-            }
-            y[r] = acc;
         }
     }
 
     @Override
     public void matVec(float[] x, float[] y, int rowStart, int rowEnd) {
-        prepare(x, 0, t, 0, sums, 0, true);
+        GlvqScalarWeight.prepare(f, x, 0, t, 0, sums, 0);
+        for (int w = 1; w <= 4; w <<= 1) {
+            if (tPerm[w] == null) continue;
+            for (int c = 0; c < cols; c += 128) permute(t, c, w, tPerm[w]);
+        }
         for (int r = rowStart; r < rowEnd; r++) {
             float acc = 0;
+            int rowBase = r * rowBytes;
             for (int g = 0; g < groups; g++) {
-                int byteBase = r * rowBytes + offsets[g];
-                int b = bits[g];
-                float dot;
-                if (planar(b)) {
-                    dot = planeDot(byteBase, b, t, g * gc);
-                } else {
-                    unpack(byteBase, b, codes);
-                    dot = floatDot(codes, t, g * gc);
+                float dot = 0;
+                int[] widths = partWidth[g];
+                for (int p = 0; p < widths.length; p++) {
+                    int w = widths[p];
+                    float pd = 0;
+                    for (int c = 0; c < gc; c += 128) {
+                        pd += planeDot(rowBase + partOffset[g][p] + c * w / 8, w, tPerm[w], g * gc + c);
+                    }
+                    dot += pd * (1 << partShift[g][p]);
                 }
                 acc += dot - centers[g] * sums[g];
             }
@@ -153,70 +155,51 @@ public final class GlvqWeight implements VqWeight {
             tBatch = new float[n * cols];
             sumBatch = new float[n * groups];
         }
-        for (int i = 0; i < n; i++) prepare(x, i * cols, tBatch, i * cols, sumBatch, i * groups, true);
+        for (int i = 0; i < n; i++) GlvqScalarWeight.prepare(f, x, i * cols, tBatch, i * cols, sumBatch, i * groups);
+        int lanes = FS.length();
         for (int r = 0; r < rows; r++) {
             for (int i = 0; i < n; i++) y[i * rows + r] = 0;
             for (int g = 0; g < groups; g++) {
-                int byteBase = r * rowBytes + offsets[g];
-                int b = bits[g];
-                if (planar(b)) unpackPlanes(byteBase, b, codes);
-                else unpack(byteBase, b, codes);
+                unpack(r, g, codes);
                 for (int i = 0; i < n; i++) {
-                    y[i * rows + r] += floatDot(codes, tBatch, i * cols + g * gc) - centers[g] * sumBatch[i * groups + g];
+                    FloatVector acc = FloatVector.zero(FS);
+                    int tb = i * cols + g * gc;
+                    for (int j = 0; j < gc; j += lanes) acc = FloatVector.fromArray(FS, codes, j).fma(FloatVector.fromArray(FS, tBatch, tb + j), acc);
+                    y[i * rows + r] += acc.reduceLanes(VectorOperators.ADD) - centers[g] * sumBatch[i * groups + g];
                 }
             }
         }
     }
 
-    /** Widths whose codes tile a byte and stay below 128 (so a signed byte→float conversion is exact). */
-    static boolean planar(int b) {
-        return b == 1 || b == 2 || b == 4;
+    /** Codes of (row r, group g) as floats in column order, from the planes. */
+    private void unpack(int r, int g, float[] out) {
+        java.util.Arrays.fill(out, 0);
+        for (int p = 0; p < partWidth[g].length; p++) {
+            int w = partWidth[g][p], per = 8 / w, mask = (1 << w) - 1, shift = partShift[g][p];
+            int base = r * rowBytes + partOffset[g][p];
+            for (int j = 0; j < gc; j++) {
+                int chunk = j / (16 * per), within = j % (16 * per);
+                int v = ((planes[base + chunk * 16 + within / per] & 0xFF) >>> ((within % per) * w)) & mask;
+                out[j] += v << shift;
+            }
+        }
     }
 
-    /** Σ over the group's codes in plane order × permuted t, for b ∈ {1,2,4}. */
-    private float planeDot(int byteBase, int b, float[] tp, int tOff) {
-        int per = 8 / b, lanes = FS.length();
-        int mask = (1 << b) - 1;
+    /** Σ over 128 codes of one part (width w ∈ {1,2,4}, {@code 16·w} bytes) × permuted t. */
+    private float planeDot(int byteOff, int w, float[] tp, int tOff) {
+        int per = 8 / w, lanes = FS.length();
+        byte mask = (byte) ((1 << w) - 1);
         FloatVector acc = FloatVector.zero(FS);
-        int chunkCodes = 16 * per;
-        for (int c = 0, byteOff = byteBase; c < gc; c += chunkCodes, byteOff += 16) {
+        for (int c = 0; c < 128; c += 16 * per, byteOff += 16) {
             for (int part = 0; part < 16; part += lanes) {
-                ByteVector raw = ByteVector.fromArray(BS, data, byteOff + part);
+                ByteVector raw = ByteVector.fromArray(BS, planes, byteOff + part);
                 for (int q = 0; q < per; q++) {
-                    ByteVector plane = raw.lanewise(VectorOperators.LSHR, q * b).and((byte) mask);
-                    FloatVector u = (FloatVector) plane.convertShape(VectorOperators.B2F, FS, 0);
+                    FloatVector u = (FloatVector) raw.lanewise(VectorOperators.LSHR, q * w).and(mask)
+                            .convertShape(VectorOperators.B2F, FS, 0);
                     acc = u.fma(FloatVector.fromArray(FS, tp, tOff + c + q * 16 + part), acc);
                 }
             }
         }
-        return acc.reduceLanes(VectorOperators.ADD);
-    }
-
-    /** The group's codes as floats in the same plane order as {@link #permute}. */
-    private void unpackPlanes(int byteBase, int b, float[] out) {
-        int per = 8 / b, mask = (1 << b) - 1;
-        for (int c = 0, byteOff = byteBase; c < gc; c += 16 * per, byteOff += 16) {
-            for (int q = 0; q < per; q++) {
-                for (int k = 0; k < 16; k++) out[c + q * 16 + k] = ((data[byteOff + k] & 0xFF) >>> (q * b)) & mask;
-            }
-        }
-    }
-
-    /** Codes in column order through 64-bit windows (any width ≤ 8). */
-    private void unpack(int byteBase, int b, float[] out) {
-        int mask = (1 << b) - 1;
-        long bitBase = (long) byteBase * 8;
-        for (int j = 0; j < gc; j++) {
-            long p = bitBase + (long) j * b;
-            long word = (long) LONG_LE.get(data, (int) (p >>> 3));
-            out[j] = (int) (word >>> (p & 7)) & mask;
-        }
-    }
-
-    private static float floatDot(float[] a, float[] b, int bOff) {
-        int lanes = FS.length();
-        FloatVector acc = FloatVector.zero(FS);
-        for (int i = 0; i < a.length; i += lanes) acc = FloatVector.fromArray(FS, a, i).fma(FloatVector.fromArray(FS, b, bOff + i), acc);
         return acc.reduceLanes(VectorOperators.ADD);
     }
 }

@@ -40,9 +40,10 @@ public final class VqKernelBench {
             for (boolean allocate : new boolean[] {false, true}) {
                 EncodedTensor g = new GlvqQuantizer(8, 128, 1, allocate).quantize(w, n, n, u, bits);
                 GlvqWeight gw = new GlvqWeight("g", g);
+                GlvqScalarWeight gs = new GlvqScalarWeight("g", g);
                 String tag = "GLVQ-" + bits + (allocate ? " mixed widths" : " uniform");
                 time(tag + " Vector API", n, x, y, gw::matVec);
-                time(tag + " scalar", n, x, y, (a, b) -> gw.matVecScalar(a, b, 0, n));
+                time(tag + " scalar", n, x, y, gs::matVec);
             }
         }
     }
