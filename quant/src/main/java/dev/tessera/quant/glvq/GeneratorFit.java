@@ -1,5 +1,7 @@
 package dev.tessera.quant.glvq;
 
+import dev.tessera.quant.vq.DenseLinalg;
+
 /**
  * Learns one group's lattice generator G (d×d) and its integer codes (vector-quantization.md
  * A.4/A.8, companding off): alternate
@@ -45,7 +47,7 @@ final class GeneratorFit {
         for (int it = 0; it <= iterations; it++) {
             double[] inv;
             try {
-                inv = SmallLinalg.inverse(g, d);
+                inv = DenseLinalg.inverse(g, d);
             } catch (ArithmeticException e) {
                 break; // degenerate update: keep the best so far
             }
@@ -77,7 +79,7 @@ final class GeneratorFit {
         for (int i = 0; i < d; i++) tr += cov[i * d + i];
         double eps = 1e-6 * tr / d + 1e-30;
         for (int i = 0; i < d; i++) cov[i * d + i] += eps;
-        double[] l = SmallLinalg.cholesky(cov, d);
+        double[] l = DenseLinalg.cholesky(cov, d);
         for (int i = 0; i < l.length; i++) l[i] *= DELTA[bits];
         return l;
     }
@@ -173,7 +175,7 @@ final class GeneratorFit {
             m[i * dd + i] += lambda;
             rhs[i] += lambda * g0[i];
         }
-        return SmallLinalg.solveSpd(m, rhs, dd);
+        return DenseLinalg.solveSpd(m, rhs, dd);
     }
 
     static double[] roundFp16(double[] g) {

@@ -1,5 +1,7 @@
 package dev.tessera.quant.glvq;
 
+import dev.tessera.quant.vq.DenseLinalg;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.tessera.quant.vq.CalibrationStats;
@@ -43,7 +45,7 @@ class GlvqTest {
             double[] g = new double[d * d];
             for (int i = 0; i < d; i++) g[i * d + i] = delta[b];
             int[] codes = new int[rows * gc];
-            fit.babai(w, rows, g, SmallLinalg.inverse(g, d), b, codes);
+            fit.babai(w, rows, g, DenseLinalg.inverse(g, d), b, codes);
             float[] gf = new float[d * d];
             for (int i = 0; i < gf.length; i++) gf[i] = (float) g[i];
             GlvqFormat f = new GlvqFormat(rows, gc, d, gc, new int[] {b}, gf);
@@ -66,7 +68,7 @@ class GlvqTest {
         double[] skew = {2, 0, 1, 1};
         int agree = 0, total = 0;
         for (double[] g : new double[][] {diag, skew}) {
-            double[] inv = SmallLinalg.inverse(g, d);
+            double[] inv = DenseLinalg.inverse(g, d);
             double bound = 0.5 * (Math.hypot(g[0], g[2]) + Math.hypot(g[1], g[3]));
             for (int t = 0; t < 300; t++) {
                 float[] w = new float[8];
@@ -131,7 +133,7 @@ class GlvqTest {
         for (int i = 0; i < d; i++) g[i * d + i] = 0.586 * sigma;
         GeneratorFit f = new GeneratorFit(d, gc, 0);
         int[] codes = new int[rows * gc];
-        f.babai(w, rows, g, SmallLinalg.inverse(g, d), b, codes);
+        f.babai(w, rows, g, DenseLinalg.inverse(g, d), b, codes);
         double scalar = f.loss(w, rows, h, g, codes, b);
         assertTrue(learned.loss() < 0.85 * scalar, "learned " + learned.loss() + " vs scalar " + scalar);
     }

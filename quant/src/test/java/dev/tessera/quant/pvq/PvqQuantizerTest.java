@@ -93,4 +93,58 @@ class PvqQuantizerTest {
         PvqQuantizer q = PvqQuantizer.defaults();
         assertThrows(IllegalArgumentException.class, () -> q.quantize(new float[10 * 20], 10, 20, CalibrationStats.uniform(20), 3));
     }
+
+    /** tr(ΔW H ΔWᵀ) with a full H. */
+    static double hessianError(float[] w, float[] q, int rows, int cols, double[] h) {
+        double e = 0;
+        double[] d = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) d[c] = w[r * cols + c] - q[r * cols + c];
+            for (int i = 0; i < cols; i++) {
+                double s = 0;
+                for (int j = 0; j < cols; j++) s += h[i * cols + j] * d[j];
+                e += d[i] * s;
+            }
+        }
+        return e;
+    }
+
+    @Test
+    void feedbackWithIdentityHessianIsANoOp() {
+        int rows = 16, cols = 64;
+        float[] w = gaussian(rows * cols, 31);
+        double[] eye = new double[cols * cols];
+        for (int i = 0; i < cols; i++) eye[i * cols + i] = 1;
+        PvqQuantizer q = new PvqQuantizer(16, 4, true, true, 3);
+        EncodedTensor withGram = q.quantize(w, rows, cols, CalibrationStats.ofGram(cols, eye), 3);
+        EncodedTensor diagOnly = q.quantize(w, rows, cols, CalibrationStats.uniform(cols), 3);
+        assertArrayEquals(diagOnly.data(), withGram.data());
+    }
+
+    @Test
+    void feedbackLowersErrorUnderCorrelatedHessian() {
+        int rows = 32, cols = 128, samples = 512;
+        float[] w = gaussian(rows * cols, 41);
+        // H = E[x xᵀ] of correlated activations x = B·n.
+        SplittableRandom r = new SplittableRandom(42);
+        double[] b = new double[cols * cols];
+        for (int i = 0; i < b.length; i++) b[i] = r.nextGaussian() * (i % (cols + 1) == 0 ? 3 : 1);
+        double[] h = new double[cols * cols];
+        double[] x = new double[cols], nv = new double[cols];
+        for (int s = 0; s < samples; s++) {
+            for (int i = 0; i < cols; i++) nv[i] = r.nextGaussian();
+            for (int i = 0; i < cols; i++) {
+                double v = 0;
+                for (int k = 0; k < cols; k++) v += b[i * cols + k] * nv[k];
+                x[i] = v;
+            }
+            for (int i = 0; i < cols; i++) for (int j = 0; j < cols; j++) h[i * cols + j] += x[i] * x[j] / samples;
+        }
+        CalibrationStats full = CalibrationStats.ofGram(cols, h);
+        CalibrationStats diag = CalibrationStats.ofDiagonal(full.diag());
+        PvqQuantizer q = new PvqQuantizer(16, 4, true, true, 3);
+        double withFeedback = hessianError(w, q.dequantize(q.quantize(w, rows, cols, full, 3)), rows, cols, h);
+        double without = hessianError(w, q.dequantize(q.quantize(w, rows, cols, diag, 3)), rows, cols, h);
+        assertTrue(withFeedback < 0.8 * without, "feedback " + withFeedback + " vs none " + without);
+    }
 }

@@ -36,7 +36,7 @@ public final class VqKernelBench {
             PvqIndexedWeight pi = new PvqIndexedWeight("p", p);
             PvqTranscodedWeight pt = new PvqTranscodedWeight("p", p);
             time("PVQ-" + bits + " index decode in dot", n, x, y, pi::matVec);
-            time("PVQ-" + bits + " transcoded int8", n, x, y, pt::matVec);
+            time("PVQ-" + bits + " transcoded 4-bit", n, x, y, pt::matVec);
             for (boolean allocate : new boolean[] {false, true}) {
                 EncodedTensor g = new GlvqQuantizer(8, 128, 1, allocate).quantize(w, n, n, u, bits);
                 GlvqWeight gw = new GlvqWeight("g", g);

@@ -1,11 +1,11 @@
-package dev.tessera.quant.glvq;
+package dev.tessera.quant.vq;
 
-/** Dense double-precision helpers for the small (d×d, d²×d²) systems of the GLVQ fit. Row-major. */
-final class SmallLinalg {
-    private SmallLinalg() {}
+/** Dense double-precision linear algebra for the quantizers' small and Hessian-sized systems. Row-major. */
+public final class DenseLinalg {
+    private DenseLinalg() {}
 
     /** Lower Cholesky factor of the SPD matrix a (n×n); throws if a is not positive definite. */
-    static double[] cholesky(double[] a, int n) {
+    public static double[] cholesky(double[] a, int n) {
         double[] l = new double[n * n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j <= i; j++) {
@@ -23,7 +23,7 @@ final class SmallLinalg {
     }
 
     /** Solves a·x = b for SPD a by Cholesky. */
-    static double[] solveSpd(double[] a, double[] b, int n) {
+    public static double[] solveSpd(double[] a, double[] b, int n) {
         double[] l = cholesky(a, n);
         double[] y = new double[n];
         for (int i = 0; i < n; i++) {
@@ -41,7 +41,7 @@ final class SmallLinalg {
     }
 
     /** Inverse by Gauss–Jordan elimination with partial pivoting; throws if a is (numerically) singular. */
-    static double[] inverse(double[] a, int n) {
+    public static double[] inverse(double[] a, int n) {
         double[] m = a.clone();
         double[] inv = new double[n * n];
         for (int i = 0; i < n; i++) inv[i * n + i] = 1;
@@ -78,5 +78,41 @@ final class SmallLinalg {
             m[a * n + j] = m[b * n + j];
             m[b * n + j] = t;
         }
+    }
+
+    /** Inverse of a lower-triangular matrix (n×n). */
+    public static double[] lowerInverse(double[] l, int n) {
+        double[] inv = new double[n * n];
+        for (int j = 0; j < n; j++) {
+            inv[j * n + j] = 1 / l[j * n + j];
+            for (int i = j + 1; i < n; i++) {
+                double s = 0;
+                for (int k = j; k < i; k++) s -= l[i * n + k] * inv[k * n + j];
+                inv[i * n + j] = s / l[i * n + i];
+            }
+        }
+        return inv;
+    }
+
+    /**
+     * The upper-triangular U with {@code UᵀU = a⁻¹} for SPD a (GPTQ's factor: row j of U holds the
+     * conditional inverse Hessian of columns ≥ j).
+     */
+    public static double[] upperCholeskyOfInverse(double[] a, int n) {
+        double[] linv = lowerInverse(cholesky(a, n), n);
+        // a⁻¹ = L⁻ᵀ L⁻¹
+        double[] ainv = new double[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j <= i; j++) {
+                double s = 0;
+                for (int k = i; k < n; k++) s += linv[k * n + i] * linv[k * n + j];
+                ainv[i * n + j] = s;
+                ainv[j * n + i] = s;
+            }
+        }
+        double[] l2 = cholesky(ainv, n);
+        double[] u = new double[n * n];
+        for (int i = 0; i < n; i++) for (int j = 0; j <= i; j++) u[j * n + i] = l2[i * n + j];
+        return u;
     }
 }
