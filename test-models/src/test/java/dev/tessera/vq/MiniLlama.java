@@ -50,7 +50,17 @@ final class MiniLlama {
     final Map<String, float[]> w;
     private final float[][] kCache, vCache;
     private final int capacity;
+    /**
+     * When set, receives {@code Σ x xᵀ} of every linear layer's input, keyed by the first matrix
+     * that reads it (attn_q for q/k/v, ffn_gate for gate/up); see {@link #inputOf}.
+     */
     Map<String, Gram> recorder;
+    private float[] lastRecorded;
+
+    /** The recorder key holding the input statistics of matrix {@code name}. */
+    static String inputOf(String name) {
+        return name.replace("attn_k.", "attn_q.").replace("attn_v.", "attn_q.").replace("ffn_up.", "ffn_gate.");
+    }
 
     MiniLlama(Config c, Map<String, float[]> weights, int capacity) {
         this.c = c;
@@ -77,7 +87,8 @@ final class MiniLlama {
     }
 
     private float[] linear(String name, float[] x, int rows) {
-        record(name, x);
+        if (x != lastRecorded) record(name, x);
+        lastRecorded = x;
         float[] out = new float[rows];
         matVec(w.get(name), x, out, rows, x.length);
         return out;

@@ -35,6 +35,10 @@ import org.junit.jupiter.api.Test;
  * seeds, different for the two), so no tokenizer or corpus is needed; the forward pass is first
  * checked against llama.cpp's greedy continuation. The report goes to stdout and to
  * {@code target/vq-quality.txt}.
+ *
+ * <p>By default a CI-sized run (16 × 128 calibration tokens, GLVQ capped at 6 alternations);
+ * {@code -Dtessera.vq.full=true} uses 32 × 128 tokens and the quantizers' defaults (the numbers
+ * quoted in reports).
  */
 class VqQualityTest {
     private static final MiniLlama.Config CONFIG = new MiniLlama.Config(256, 768, 4, 8, 4, 512, 1e-5f, 10000f);
@@ -44,6 +48,8 @@ class VqQualityTest {
             422, 268, 388, 322, 265, 282, 295, 433, 426, 338, 391, 266, 267, 262, 415, 327, 312, 267, 311, 374, 432, 274,
             287, 426, 13, 436};
     private static final String[] LINEAR = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
+
+    private static final boolean FULL = Boolean.getBoolean("tessera.vq.full");
 
     private static Path models() {
         String dir = System.getProperty("tessera.shared");
@@ -133,24 +139,22 @@ class VqQualityTest {
         return new double[] {sum / n, (double) agree / n};
     }
 
-    /** [relative MSE, E_H]. */
-    private static double[] errors(float[] w, float[] q, int rows, int cols, double[] h) {
+    /** [relative MSE, E_H]; H is applied with the forward pass's vectorized matVec. */
+    private static double[] errors(float[] w, float[] q, int rows, int cols, float[] h) {
         double e = 0, s = 0, eh = 0, sh = 0;
-        double[] d = new double[cols];
+        float[] d = new float[cols], wr = new float[cols], hd = new float[cols], hw = new float[cols];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) {
-                d[c] = w[r * cols + c] - q[r * cols + c];
-                e += d[c] * d[c];
-                s += (double) w[r * cols + c] * w[r * cols + c];
+                wr[c] = w[r * cols + c];
+                d[c] = wr[c] - q[r * cols + c];
+                e += (double) d[c] * d[c];
+                s += (double) wr[c] * wr[c];
             }
+            MiniLlama.matVec(h, d, hd, cols, cols);
+            MiniLlama.matVec(h, wr, hw, cols, cols);
             for (int i = 0; i < cols; i++) {
-                double hd = 0, hw = 0;
-                for (int j = 0; j < cols; j++) {
-                    hd += h[i * cols + j] * d[j];
-                    hw += h[i * cols + j] * w[r * cols + j];
-                }
-                eh += d[i] * hd;
-                sh += w[r * cols + i] * hw;
+                eh += (double) d[i] * hd[i];
+                sh += (double) wr[i] * hw[i];
             }
         }
         return new double[] {e / s, eh / sh};
@@ -177,11 +181,11 @@ class VqQualityTest {
         int[] generated = java.util.Arrays.copyOfRange(seq, PROMPT.length, seq.length);
         assertArrayEquals(GREEDY, generated, "MiniLlama greedy continuation differs from llama.cpp's");
 
-        // 2. Calibration statistics (8 × 128 sampled tokens) and held-out evaluation text (4 × 128).
+        // 2. Calibration statistics (16 or 32 × 128 sampled tokens) and held-out evaluation text (4 × 128).
         MiniLlama calib = new MiniLlama(CONFIG, f32, 128);
         calib.recorder = new LinkedHashMap<>();
         Map<String, double[]> grams = new LinkedHashMap<>();
-        for (int s = 0; s < 8; s++) {
+        for (int s = 0; s < (FULL ? 32 : 16); s++) {
             MiniLlama one = new MiniLlama(CONFIG, f32, 128);
             one.recorder = calib.recorder;
             sample(one, 1, 128, 1000 + s);
@@ -200,9 +204,10 @@ class VqQualityTest {
         }
 
         // 3. Quantize every linear matrix.
+        GlvqQuantizer glvq = FULL ? GlvqQuantizer.defaults() : new GlvqQuantizer(8, 128, 6, true);
         List<Variant> variants = List.of(
-                new Variant("GLVQ-3", GlvqQuantizer.defaults(), 3),
-                new Variant("GLVQ-4", GlvqQuantizer.defaults(), 4),
+                new Variant("GLVQ-3", glvq, 3),
+                new Variant("GLVQ-4", glvq, 4),
                 new Variant("PVQ-3", PvqQuantizer.defaults(), 3),
                 new Variant("PVQ-4", PvqQuantizer.defaults(), 4));
         Map<String, Map<String, float[]>> models = new LinkedHashMap<>();
@@ -214,29 +219,34 @@ class VqQualityTest {
             bitsTotal.put(v.name(), new double[2]);
         }
         StringBuilder report = new StringBuilder();
+        Map<String, Double> seconds = new LinkedHashMap<>();
         report.append(String.format("%-24s %5s %-8s %9s %9s %7s%n", "matrix", "rows", "format", "relMSE", "E_H", "bpw"));
         double[][] sums = new double[variants.size() + 2][2]; // Σ E_H over matrices where Q4_K / Q3_K both exist
         for (int l = 0; l < CONFIG.layers(); l++) {
             for (String lin : LINEAR) {
                 String name = "blk." + l + "." + lin + ".weight";
                 float[] w = f32.get(name);
-                double[] h = grams.get(name);
+                double[] h = grams.get(MiniLlama.inputOf(name));
                 int cols = (int) Math.round(Math.sqrt(h.length));
                 int rows = w.length / cols;
                 CalibrationStats stats = CalibrationStats.ofGram(cols, h);
+                float[] hf = new float[h.length];
+                for (int i = 0; i < h.length; i++) hf[i] = (float) h[i];
                 for (String[] ref2 : new String[][] {{"Q4_K", "4"}, {"Q3_K", "3"}}) {
                     Map<String, TensorType> types = ref2[0].equals("Q4_K") ? q4Types : q3Types;
                     Map<String, float[]> vals = ref2[0].equals("Q4_K") ? q4km : q3km;
                     TensorType tt = types.get(name);
-                    double[] e = errors(w, vals.get(name), rows, cols, h);
+                    double[] e = errors(w, vals.get(name), rows, cols, hf);
                     report.append(String.format("%-24s %5d %-8s %9.5f %9.5f %7.3f%n", name, rows, "ll:" + tt, e[0], e[1], tt.bitsPerWeight()));
                 }
                 for (Variant v : variants) {
+                    long t0 = System.nanoTime();
                     EncodedTensor t = v.quantizer().quantize(w, rows, cols, stats, v.bits());
+                    seconds.merge(v.name(), (System.nanoTime() - t0) / 1e9, Double::sum);
                     float[] q = v.quantizer().dequantize(t);
                     long header = t.type() == TensorType.GLVQ ? GlvqFormat.of(t).headerBits() : PvqFormat.of(t).headerBits();
                     double bpw = t.bitsPerWeight(header);
-                    double[] e = errors(w, q, rows, cols, h);
+                    double[] e = errors(w, q, rows, cols, hf);
                     report.append(String.format("%-24s %5d %-8s %9.5f %9.5f %7.3f%n", name, rows, v.name(), e[0], e[1], bpw));
                     models.get(v.name()).put(name, q);
                     bitsTotal.get(v.name())[0] += bpw * w.length;
@@ -247,8 +257,9 @@ class VqQualityTest {
         }
 
         // 4. Whole-model KL against F32 on the held-out text.
-        report.append(String.format("%nwhole model, 4 × 128 held-out sampled tokens (token_embd/output: Q6_K in all rows)%n"));
-        report.append(String.format("%-10s %10s %9s %14s%n", "model", "mean KL", "top-1", "linear bpw"));
+        report.append(String.format("%nwhole model, 4 × 128 held-out sampled tokens, %s run (token_embd/output: Q6_K in all rows)%n",
+                FULL ? "full" : "CI-sized"));
+        report.append(String.format("%-10s %10s %9s %14s %12s%n", "model", "mean KL", "top-1", "linear bpw", "quantize s"));
         for (String file : new String[] {"Q4_K_M", "Q3_K_M"}) {
             Map<String, float[]> m = file.equals("Q4_K_M") ? q4km : q3km;
             Map<String, TensorType> types = file.equals("Q4_K_M") ? q4Types : q3Types;
@@ -259,12 +270,12 @@ class VqQualityTest {
                 count += m.get(name).length;
             }
             double[] k = kl(m, text, refLogp);
-            report.append(String.format("%-10s %10.5f %9.4f %14.3f%n", "ll:" + file, k[0], k[1], bits / count));
+            report.append(String.format("%-10s %10.5f %9.4f %14.3f %12s%n", "ll:" + file, k[0], k[1], bits / count, "-"));
         }
         for (Variant v : variants) {
             double[] k = kl(models.get(v.name()), text, refLogp);
             double[] b = bitsTotal.get(v.name());
-            report.append(String.format("%-10s %10.5f %9.4f %14.3f%n", v.name(), k[0], k[1], b[0] / b[1]));
+            report.append(String.format("%-10s %10.5f %9.4f %14.3f %12.1f%n", v.name(), k[0], k[1], b[0] / b[1], seconds.get(v.name())));
             assertTrue(k[0] < 0.5, v.name() + " mean KL " + k[0]);
         }
         System.out.print(report);
