@@ -1,6 +1,7 @@
 package dev.tessera.quant.glvq;
 
 import dev.tessera.quant.vq.CalibrationStats;
+import dev.tessera.quant.vq.DenseLinalg;
 import dev.tessera.quant.vq.EncodedTensor;
 import dev.tessera.quant.vq.LsbBits;
 import dev.tessera.quant.vq.VqQuantizer;
@@ -17,6 +18,8 @@ import java.util.Comparator;
  * at b−1, b and b+1 bits; groups are ranked by salience {@code Σ w²·E[x_j²]}, the top k get b+1,
  * the bottom k get b−1 (the average stays b), and k ∈ [0, groups/2] minimizes the summed
  * activation-weighted loss, scanned exhaustively since every group's loss per width is known.
+ * With the full {@code E[x xᵀ]} in the statistics, the groups are then refitted with GPTQ-style
+ * error feedback ({@link #feedbackPass}).
  *
  * @param dim        lattice dimension d (8 = the paper's GLVQ-8D)
  * @param groupCols  columns per group (128 in the paper)
@@ -76,10 +79,73 @@ public record GlvqQuantizer(int dim, int groupCols, int iterations, boolean allo
                 chosen[g] = fits[g][0];
             }
         }
+        if (stats.gram() != null) feedbackPass(weights, rows, cols, stats, bits, fitter, chosen);
         float[] gens = new float[groups * dim * dim];
         for (int g = 0; g < groups; g++) System.arraycopy(chosen[g].generator(), 0, gens, g * dim * dim, dim * dim);
         GlvqFormat f = new GlvqFormat(rows, cols, dim, groupCols, bits, gens);
         return new EncodedTensor(TensorType.GLVQ, rows, cols, f.header(), pack(f, chosen));
+    }
+
+    /**
+     * GPTQ-style refit (A.8 step 5, [eng]): groups left to right, each fitted on the weights as
+     * updated by the earlier groups' errors, under the d×d diagonal blocks of its conditional
+     * Hessian {@code (U_CCᵀU_CC)⁻¹} ({@code UᵀU = H⁻¹}, H damped by 1 % of its mean diagonal);
+     * its error then moves into the later columns: {@code W[:, rest] −= ΔW_C·U_CC⁻¹·U[C, rest]}.
+     * The widths chosen by the allocation pass are kept.
+     */
+    private void feedbackPass(float[] weights, int rows, int cols, CalibrationStats stats, int[] bits,
+                              GeneratorFit fitter, GeneratorFit.Result[] chosen) {
+        double[] h = stats.gram().clone();
+        double mean = 0;
+        for (int i = 0; i < cols; i++) mean += h[i * cols + i];
+        for (int i = 0; i < cols; i++) h[i * cols + i] += 0.01 * mean / cols + 1e-30;
+        double[] u = DenseLinalg.upperCholeskyOfInverse(h, cols);
+        float[] work = weights.clone();
+        int gc = groupCols, subs = gc / dim;
+        float[] w = new float[rows * gc];
+        double[] err = new double[gc], e = new double[gc];
+        for (int g = 0; g < cols / gc; g++) {
+            int c0 = g * gc;
+            double[] ucc = new double[gc * gc];
+            for (int i = 0; i < gc; i++) for (int j = 0; j < gc; j++) ucc[i * gc + j] = u[(c0 + i) * cols + c0 + j];
+            double[] utu = new double[gc * gc];
+            for (int i = 0; i < gc; i++) for (int j = 0; j < gc; j++) {
+                double sum = 0;
+                for (int k = 0; k <= Math.min(i, j); k++) sum += ucc[k * gc + i] * ucc[k * gc + j];
+                utu[i * gc + j] = sum;
+            }
+            double[] cond = DenseLinalg.inverse(utu, gc);
+            double[][] blocks = new double[subs][dim * dim];
+            for (int s = 0; s < subs; s++) {
+                for (int i = 0; i < dim; i++) for (int k = 0; k < dim; k++) blocks[s][i * dim + k] = cond[(s * dim + i) * gc + s * dim + k];
+            }
+            for (int r = 0; r < rows; r++) System.arraycopy(work, r * cols + c0, w, r * gc, gc);
+            GeneratorFit.Result fit = fitter.fit(w, rows, blocks, bits[g]);
+            chosen[g] = fit;
+            if (c0 + gc == cols) break;
+            double[] uinv = DenseLinalg.inverse(ucc, gc);
+            float[] gen = fit.generator();
+            double c = GlvqFormat.offset(bits[g]);
+            for (int r = 0; r < rows; r++) {
+                for (int s = 0; s < subs; s++) {
+                    for (int i = 0; i < dim; i++) {
+                        double v = 0;
+                        for (int k = 0; k < dim; k++) v += gen[i * dim + k] * (fit.codes()[r * gc + s * dim + k] - c);
+                        err[s * dim + i] = w[r * gc + s * dim + i] - v;
+                    }
+                }
+                for (int k = 0; k < gc; k++) {
+                    double sum = 0;
+                    for (int i = 0; i <= k; i++) sum += err[i] * uinv[i * gc + k];
+                    e[k] = sum;
+                }
+                for (int k = 0; k < gc; k++) {
+                    if (e[k] == 0) continue;
+                    int urow = (c0 + k) * cols;
+                    for (int col = c0 + gc; col < cols; col++) work[r * cols + col] -= (float) (e[k] * u[urow + col]);
+                }
+            }
+        }
     }
 
     /** Writes every group's codes into the A.7 row layout. */

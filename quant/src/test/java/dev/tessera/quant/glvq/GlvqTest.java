@@ -184,4 +184,39 @@ class GlvqTest {
             }
         }
     }
+
+    @Test
+    void feedbackLowersErrorUnderCorrelatedHessian() {
+        int rows = 32, cols = 512, samples = 1024;
+        float[] w = gaussian(rows * cols, 51);
+        SplittableRandom r = new SplittableRandom(52);
+        // Activations with a shared component across columns 0..255 and 256..511 (x_j = a_j·s + n_j).
+        double[] h = new double[cols * cols];
+        double[] x = new double[cols];
+        for (int t = 0; t < samples; t++) {
+            double shared = 3 * r.nextGaussian();
+            for (int j = 0; j < cols; j++) x[j] = shared * Math.sin(j) + r.nextGaussian();
+            for (int i = 0; i < cols; i++) for (int j = 0; j < cols; j++) h[i * cols + j] += x[i] * x[j] / samples;
+        }
+        CalibrationStats full = CalibrationStats.ofGram(cols, h);
+        CalibrationStats diag = CalibrationStats.ofDiagonal(full.diag());
+        GlvqQuantizer q = new GlvqQuantizer(8, 128, 4, false);
+        double with = hessianError(w, q.dequantize(q.quantize(w, rows, cols, full, 3)), rows, cols, h);
+        double without = hessianError(w, q.dequantize(q.quantize(w, rows, cols, diag, 3)), rows, cols, h);
+        assertTrue(with < 0.9 * without, "feedback " + with + " vs none " + without);
+    }
+
+    private static double hessianError(float[] w, float[] q, int rows, int cols, double[] h) {
+        double e = 0;
+        double[] d = new double[cols];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) d[c] = w[r * cols + c] - q[r * cols + c];
+            for (int i = 0; i < cols; i++) {
+                double s = 0;
+                for (int j = 0; j < cols; j++) s += h[i * cols + j] * d[j];
+                e += d[i] * s;
+            }
+        }
+        return e;
+    }
 }
