@@ -80,16 +80,20 @@ public final class DenseLinalg {
         }
     }
 
-    /** Inverse of a lower-triangular matrix (n×n). */
+    /** Inverse of a lower-triangular matrix (n×n), row by row so the inner loops run along rows. */
     public static double[] lowerInverse(double[] l, int n) {
         double[] inv = new double[n * n];
-        for (int j = 0; j < n; j++) {
-            inv[j * n + j] = 1 / l[j * n + j];
-            for (int i = j + 1; i < n; i++) {
-                double s = 0;
-                for (int k = j; k < i; k++) s -= l[i * n + k] * inv[k * n + j];
-                inv[i * n + j] = s / l[i * n + i];
+        for (int i = 0; i < n; i++) {
+            int ri = i * n;
+            for (int k = 0; k < i; k++) {
+                double f = l[ri + k];
+                if (f == 0) continue;
+                int rk = k * n;
+                for (int j = 0; j <= k; j++) inv[ri + j] -= f * inv[rk + j];
             }
+            inv[ri + i] += 1;
+            double d = 1 / l[ri + i];
+            for (int j = 0; j <= i; j++) inv[ri + j] *= d;
         }
         return inv;
     }
@@ -100,16 +104,18 @@ public final class DenseLinalg {
      */
     public static double[] upperCholeskyOfInverse(double[] a, int n) {
         double[] linv = lowerInverse(cholesky(a, n), n);
-        // a⁻¹ = L⁻ᵀ L⁻¹
+        // a⁻¹ = L⁻ᵀ L⁻¹ = Σ_k (row k of L⁻¹)ᵀ (row k of L⁻¹)
         double[] ainv = new double[n * n];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j <= i; j++) {
-                double s = 0;
-                for (int k = i; k < n; k++) s += linv[k * n + i] * linv[k * n + j];
-                ainv[i * n + j] = s;
-                ainv[j * n + i] = s;
+        for (int k = 0; k < n; k++) {
+            int rk = k * n;
+            for (int i = 0; i <= k; i++) {
+                double f = linv[rk + i];
+                if (f == 0) continue;
+                int ri = i * n;
+                for (int j = 0; j <= i; j++) ainv[ri + j] += f * linv[rk + j];
             }
         }
+        for (int i = 0; i < n; i++) for (int j = 0; j < i; j++) ainv[j * n + i] = ainv[i * n + j];
         double[] l2 = cholesky(ainv, n);
         double[] u = new double[n * n];
         for (int i = 0; i < n; i++) for (int j = 0; j <= i; j++) u[j * n + i] = l2[i * n + j];
