@@ -38,8 +38,9 @@ public record PvqFormat(int rows, int cols, int groupSize, int pulses, int gainB
 
     public PvqFormat {
         if (groupSize < 1 || groupSize > 64 || cols % groupSize != 0) {
-            throw new IllegalArgumentException(PULSES + ": group size " + groupSize + " must be in [1,64] and divide " + cols + " columns");
+            throw new IllegalArgumentException(GROUP_SIZE + ": group size " + groupSize + " must be in [1,64] and divide " + cols + " columns");
         }
+        if (pulses < 1) throw new IllegalArgumentException(PULSES + ": expected at least 1 pulse, got " + pulses);
         if (!PyramidCount.fitsLong(groupSize, pulses)) {
             throw new IllegalArgumentException(PULSES + ": V(" + groupSize + "," + pulses + ") does not fit 63 bits");
         }

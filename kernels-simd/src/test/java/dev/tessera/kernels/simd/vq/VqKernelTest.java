@@ -73,6 +73,9 @@ class VqKernelTest {
         PvqQuantizer q8 = new PvqQuantizer(8, 3, true, false, 5);
         EncodedTensor t8 = q8.quantize(w, rows, cols, CalibrationStats.uniform(cols), 3);
         check(new PvqIndexedWeight("w", t8), q8.dequantize(t8), rows, cols, 4);
+        assertInstanceOf(PvqIndexedWeight.class, VqWeights.load("w", t8));
+        assertInstanceOf(PvqTranscodedWeight.class, VqWeights.load("w", new PvqQuantizer(16, 4, true, false, 1)
+                .quantize(w, rows, cols, CalibrationStats.uniform(cols), 3)));
     }
 
     @Test
