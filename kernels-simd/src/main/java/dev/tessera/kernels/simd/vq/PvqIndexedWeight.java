@@ -26,7 +26,8 @@ public final class PvqIndexedWeight implements VqWeight {
     private final float[] gains;
     private final float[] invNorm;   // 1/sqrt(n2) for n2 ≤ K²
     private final HadamardRotation rotation;
-    private final float[] rotated;
+    private final float[] rotated, decodedRow;
+    private float[] batch = new float[0];
 
     public PvqIndexedWeight(String name, EncodedTensor t) {
         PvqFormat f = PvqFormat.of(t);
@@ -48,6 +49,7 @@ public final class PvqIndexedWeight implements VqWeight {
         for (int i = 1; i < invNorm.length; i++) invNorm[i] = (float) (1 / Math.sqrt(i));
         this.rotation = f.rotated() ? new HadamardRotation(cols, f.rotationSeed()) : null;
         this.rotated = new float[cols];
+        this.decodedRow = new float[cols];
     }
 
     @Override public String name() { return name; }
@@ -63,10 +65,72 @@ public final class PvqIndexedWeight implements VqWeight {
 
     @Override
     public void matMul(float[] x, int n, float[] y) {
-        for (int i = 0; i < n; i++) {
-            float[] xr = rotate(x, i * cols);
-            for (int r = 0; r < rows; r++) y[i * rows + r] = row(r, xr);
+        if (batch.length < n * cols) batch = new float[n * cols];
+        for (int i = 0; i < n; i++) System.arraycopy(rotate(x, i * cols), 0, batch, i * cols, cols);
+        // Decode each row once and apply it to all n inputs.
+        for (int r = 0; r < rows; r++) {
+            decodeRow(r, decodedRow);
+            for (int i = 0; i < n; i++) {
+                float s = 0;
+                int base = i * cols;
+                for (int c = 0; c < cols; c++) s += decodedRow[c] * batch[base + c];
+                y[i * rows + r] = s;
+            }
         }
+    }
+
+    /** Row r in the rotated basis: the same enumeration walk as {@link #row}, writing weights. */
+    private void decodeRow(int r, float[] out) {
+        java.util.Arrays.fill(out, 0f);
+        int start = r * rowBytes;
+        float rho = PvqFormat.rowNorm(data, start);
+        long bit = (start + 2L) * 8;
+        long indexMask = (1L << indexBits) - 1;
+        int gainMask = (1 << gainBits) - 1;
+        int stride = k + 1;
+        for (int base = 0; base < cols; base += d, bit += groupBits) {
+            long b = readBits(bit) & indexMask;
+            int code = gainCode(bit + indexBits, gainMask);
+            int left = k, n2 = 0;
+            for (int i = 0; i < d && left > 0; i++) {
+                int rest = d - i - 1;
+                long zero = counts[rest * stride + left];
+                if (b < zero) continue;
+                b -= zero;
+                int t = 1;
+                boolean negative;
+                if (rest == 0) {
+                    t = left;
+                    negative = b != 0;
+                } else while (true) {
+                    long c = counts[rest * stride + left - t];
+                    if (b < c) { negative = false; break; }
+                    b -= c;
+                    if (b < c) { negative = true; break; }
+                    b -= c;
+                    t++;
+                }
+                out[base + i] = negative ? -t : t;
+                n2 += t * t;
+                left -= t;
+            }
+            float scale = rho * gains[code] * invNorm[n2];
+            for (int i = 0; i < d; i++) out[base + i] *= scale;
+        }
+    }
+
+    /** 64 stream bits starting at {@code bit} (the 9th byte covers unaligned starts). */
+    private long readBits(long bit) {
+        int byteIndex = (int) (bit >>> 3);
+        int shift = (int) (bit & 7);
+        long word = (long) LONG_LE.get(data, byteIndex) >>> shift;
+        return shift == 0 ? word : word | ((long) (data[byteIndex + 8] & 0xFF)) << (64 - shift);
+    }
+
+    /** The gain code at {@code bit}: at most 8 bits, so a 16-bit window always holds it. */
+    private int gainCode(long bit, int mask) {
+        int gByte = (int) (bit >>> 3);
+        return (((data[gByte] & 0xFF) | ((data[gByte + 1] & 0xFF) << 8)) >>> (bit & 7)) & mask;
     }
 
     private float[] rotate(float[] x, int off) {
@@ -79,21 +143,13 @@ public final class PvqIndexedWeight implements VqWeight {
         int start = r * rowBytes;
         float rho = PvqFormat.rowNorm(data, start);
         long bit = (start + 2L) * 8;
-        long indexMask = indexBits == 64 ? -1L : (1L << indexBits) - 1;
+        long indexMask = (1L << indexBits) - 1;
         int gainMask = (1 << gainBits) - 1;
         int stride = k + 1;
         float acc = 0;
-        for (int g = 0, base = 0; base < cols; g++, base += d, bit += groupBits) {
-            int byteIndex = (int) (bit >>> 3);
-            int shift = (int) (bit & 7);
-            long word = (long) LONG_LE.get(data, byteIndex) >>> shift;
-            long hi = shift == 0 ? 0 : ((long) (data[byteIndex + 8] & 0xFF)) << (64 - shift);
-            word |= hi;
-            long b = word & indexMask;
-            // the gain code may straddle the 64-bit window: read it separately
-            long gbit = bit + indexBits;
-            int gByte = (int) (gbit >>> 3);
-            int code = (int) (((data[gByte] & 0xFF) | ((data[gByte + 1] & 0xFF) << 8)) >>> (gbit & 7)) & gainMask;
+        for (int base = 0; base < cols; base += d, bit += groupBits) {
+            long b = readBits(bit) & indexMask;
+            int code = gainCode(bit + indexBits, gainMask);
             int left = k, n2 = 0;
             float dot = 0;
             for (int i = 0; i < d && left > 0; i++) {
