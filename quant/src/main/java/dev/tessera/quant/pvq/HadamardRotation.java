@@ -12,14 +12,12 @@ import java.util.SplittableRandom;
 public final class HadamardRotation {
     private final int n;
     private final int block;
-    private final long seed;
     private final float[] signs;
 
     public HadamardRotation(int n, long seed) {
         if (n < 1) throw new IllegalArgumentException("rotation length must be positive, got " + n);
         this.n = n;
         this.block = Integer.lowestOneBit(n);
-        this.seed = seed;
         this.signs = new float[n];
         SplittableRandom r = new SplittableRandom(seed);
         for (int i = 0; i < n; i++) signs[i] = r.nextBoolean() ? 1f : -1f;
@@ -28,8 +26,6 @@ public final class HadamardRotation {
     public int length() { return n; }
 
     public int block() { return block; }
-
-    public long seed() { return seed; }
 
     /** {@code out[0..n) = R · x[off..off+n)}; {@code out} must not alias {@code x}. */
     public void apply(float[] x, int off, float[] out) {

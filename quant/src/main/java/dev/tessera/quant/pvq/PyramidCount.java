@@ -7,13 +7,11 @@ package dev.tessera.quant.pvq;
  * (Fischer 1986). Only tables whose largest entry fits a signed long are accepted.
  */
 public final class PyramidCount {
-    private final int maxN;
     private final int maxK;
     private final long[] v; // row n, column k: v[n * (maxK + 1) + k]
 
     public PyramidCount(int maxN, int maxK) {
         if (maxN < 1 || maxK < 0) throw new IllegalArgumentException("pyramid table needs N >= 1 and K >= 0, got N=" + maxN + " K=" + maxK);
-        this.maxN = maxN;
         this.maxK = maxK;
         int w = maxK + 1;
         v = new long[(maxN + 1) * w];
@@ -30,10 +28,6 @@ public final class PyramidCount {
     public long count(int n, int k) {
         return v[n * (maxK + 1) + k];
     }
-
-    public int maxN() { return maxN; }
-
-    public int maxK() { return maxK; }
 
     /** Bits needed to store an index into S(N, K): ⌈log2 V(N, K)⌉. */
     public static int indexBits(long count) {

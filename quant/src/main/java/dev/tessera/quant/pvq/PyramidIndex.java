@@ -17,14 +17,10 @@ public final class PyramidIndex {
         this.table = new PyramidCount(n, k);
     }
 
-    public int dimension() { return n; }
-
     public int pulses() { return k; }
 
     /** V(N, K): the number of points. */
     public long size() { return table.count(n, k); }
-
-    public PyramidCount table() { return table; }
 
     /** Index of {@code y ∈ S(N,K)}. */
     public long encode(int[] y) {
