@@ -16,4 +16,9 @@ final class BF16Codec implements BlockCodec {
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int i = 0; i < blocks; i++) dst[dstOffset + i] = Bytes.bf16(src, offset + 2L * i);
     }
+
+    @Override
+    public void encode(float[] src, int srcOffset, float[] importance, MemorySegment dst, long dstOffset, int blocks) {
+        for (int i = 0; i < blocks; i++) Bytes.putBf16(dst, dstOffset + 2L * i, src[srcOffset + i]);
+    }
 }

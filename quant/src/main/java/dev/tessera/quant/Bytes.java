@@ -27,6 +27,9 @@ final class Bytes {
 
     static float f32(MemorySegment s, long off) { return s.get(LE_FLOAT, off); }
 
+    /** {@code v} rounded to FP16 and back: the value a decoder will see for a stored half. */
+    static float halfRounded(float v) { return HalfFloats.f16ToF32(HalfFloats.f32ToF16(v)); }
+
     static void putU8(MemorySegment s, long off, int v) { s.set(ValueLayout.JAVA_BYTE, off, (byte) v); }
 
     static void putHalf(MemorySegment s, long off, float v) { s.set(LE_SHORT, off, HalfFloats.f32ToF16(v)); }

@@ -16,4 +16,9 @@ final class F16Codec implements BlockCodec {
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int i = 0; i < blocks; i++) dst[dstOffset + i] = Bytes.half(src, offset + 2L * i);
     }
+
+    @Override
+    public void encode(float[] src, int srcOffset, float[] importance, MemorySegment dst, long dstOffset, int blocks) {
+        for (int i = 0; i < blocks; i++) Bytes.putHalf(dst, dstOffset + 2L * i, src[srcOffset + i]);
+    }
 }

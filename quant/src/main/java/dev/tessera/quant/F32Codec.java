@@ -16,4 +16,9 @@ final class F32Codec implements BlockCodec {
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int i = 0; i < blocks; i++) dst[dstOffset + i] = Bytes.f32(src, offset + 4L * i);
     }
+
+    @Override
+    public void encode(float[] src, int srcOffset, float[] importance, MemorySegment dst, long dstOffset, int blocks) {
+        for (int i = 0; i < blocks; i++) Bytes.putF32(dst, dstOffset + 4L * i, src[srcOffset + i]);
+    }
 }

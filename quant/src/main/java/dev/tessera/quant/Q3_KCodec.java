@@ -2,6 +2,7 @@ package dev.tessera.quant;
 
 import dev.tessera.tensor.TensorType;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 /**
  * Q3_K: 256 elements in 110 bytes, sixteen sub-blocks of 16 with a signed 6-bit scale.
@@ -44,6 +45,14 @@ final class Q3_KCodec implements BlockCodec {
         }
     }
 
+    /** Signed code (−4..3) of element {@code e = 128n + 32j + l} of the block at {@code o}. */
+    static int code(MemorySegment s, long o, int e) {
+        int n = e >> 7, j = (e >> 5) & 3, l = e & 31;
+        int low = (Bytes.u8(s, o + 32 + 32 * n + l) >> (2 * j)) & 3;
+        int high = (Bytes.u8(s, o + l) >> (4 * n + j)) & 1;
+        return low - (high != 0 ? 0 : 4);
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {
@@ -51,12 +60,92 @@ final class Q3_KCodec implements BlockCodec {
             int y = dstOffset + b * QK;
             float d = Bytes.half(src, o + 108);
             for (int e = 0; e < QK; e++) {
-                int n = e >> 7, j = (e >> 5) & 3, l = e & 31;
-                int low = (Bytes.u8(src, o + 32 + 32 * n + l) >> (2 * j)) & 3;
-                int high = (Bytes.u8(src, o + l) >> (4 * n + j)) & 1;
                 float dl = d * scale(src, o + 96, e / 16);
-                dst[y + e] = dl * (low - (high != 0 ? 0 : 4));
+                dst[y + e] = dl * code(src, o, e);
             }
+        }
+    }
+
+    /**
+     * Reference ({@code quantize_row_q3_K_ref}): per 16 elements a symmetric fit with iterative
+     * re-rounding; signed 6-bit scales relative to the scale of largest magnitude; then every
+     * element is re-quantized with the stored scales. With importance: ggml's
+     * {@code quantize_row_q3_K_impl} (weighted fits, super-scale fitted too).
+     */
+    @Override
+    public void encode(float[] src, int srcOffset, float[] importance, MemorySegment dst, long dstOffset, int blocks) {
+        int[] L = new int[QK];
+        int[] sc = new int[16];
+        int[] ls = new int[16];
+        float[] scales = new float[16];
+        float[] w = new float[16];
+        float[] sw = new float[16];
+        for (int b = 0; b < blocks; b++) {
+            long o = dstOffset + (long) b * BYTES;
+            int x = srcOffset + b * QK;
+            float d;
+            if (importance == null) {
+                float maxScale = 0, amax = 0;
+                for (int j = 0; j < 16; j++) {
+                    scales[j] = Fitters.makeQ3Quants(16, 4, src, x + 16 * j, L, 16 * j);
+                    float a = Math.abs(scales[j]);
+                    if (a > amax) {
+                        amax = a;
+                        maxScale = scales[j];
+                    }
+                }
+                if (maxScale != 0) {
+                    float iscale = -32f / maxScale;
+                    for (int j = 0; j < 16; j++) {
+                        int l = (byte) Rounding.nearestInt(iscale * scales[j]); // int8_t in ggml
+                        sc[j] = Fitters.clamp(l, -32, 31);
+                    }
+                    d = 1 / iscale;
+                } else {
+                    Arrays.fill(sc, -32); // all-zero bytes
+                    d = 0f;
+                }
+            } else {
+                float sumX2 = 0;
+                for (int j = 0; j < QK; j++) sumX2 += src[x + j] * src[x + j];
+                float sigma2 = 2 * sumX2 / QK;
+                for (int j = 0; j < 16; j++) {
+                    int q = b * QK + 16 * j;
+                    for (int l = 0; l < 16; l++) {
+                        float v = src[x + 16 * j + l];
+                        w[l] = importance[q + l] * (float) Math.sqrt(sigma2 + v * v);
+                    }
+                    float sumW = 0;
+                    for (int l = 0; l < 16; l++) sumW += w[l];
+                    sw[j] = sumW;
+                    scales[j] = Fitters.makeQxQuants(16, 4, src, x + 16 * j, L, 16 * j, w, 0);
+                }
+                d = Fitters.makeQxQuants(16, 32, scales, 0, ls, 0, sw, 0);
+                for (int j = 0; j < 16; j++) sc[j] = ls[j] - 32;
+            }
+            packScales(sc, dst, o + 96);
+            Bytes.putHalf(dst, o + 108, d);
+            float dq = Bytes.halfRounded(d);
+            for (int j = 0; j < 16; j++) {
+                float dl = dq * sc[j];
+                if (dl == 0) continue;
+                for (int i = 0; i < 16; i++) {
+                    L[16 * j + i] = Fitters.clamp(Rounding.nearestInt(src[x + 16 * j + i] / dl), -4, 3) + 4;
+                }
+            }
+            // High bit of element e goes to bit e/32 of hmask[e % 32]; the low two bits as Q2_K.
+            for (int m = 0; m < 32; m++) {
+                int h = 0;
+                for (int k = 0; k < 8; k++) {
+                    int e = 32 * k + m;
+                    if (L[e] > 3) {
+                        h |= 1 << k;
+                        L[e] -= 4;
+                    }
+                }
+                Bytes.putU8(dst, o + m, h);
+            }
+            Q2_KCodec.pack2Bit(L, dst, o + 32);
         }
     }
 }

@@ -29,4 +29,19 @@ final class Q8_0Codec implements BlockCodec {
             for (int e = 0; e < QK; e++) dst[y + e] = Bytes.i8(src, o + 2 + e) * d;
         }
     }
+
+    /** {@code d = max|x|/127}, codes {@code roundf(x/d)}; importance is ignored, as in ggml. */
+    @Override
+    public void encode(float[] src, int srcOffset, float[] importance, MemorySegment dst, long dstOffset, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            long o = dstOffset + (long) b * BYTES;
+            int x = srcOffset + b * QK;
+            float amax = 0;
+            for (int e = 0; e < QK; e++) amax = Math.max(amax, Math.abs(src[x + e]));
+            float d = amax / 127;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            Bytes.putHalf(dst, o, d);
+            for (int e = 0; e < QK; e++) Bytes.putU8(dst, o + 2 + e, Rounding.roundHalfAway(src[x + e] * id));
+        }
+    }
 }

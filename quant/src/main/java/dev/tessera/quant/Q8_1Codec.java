@@ -30,4 +30,25 @@ final class Q8_1Codec implements BlockCodec {
             for (int e = 0; e < QK; e++) dst[y + e] = Bytes.i8(src, o + 4 + e) * d;
         }
     }
+
+    /** As Q8_0, plus {@code s = d·Σqs} (computed with the unrounded float {@code d}). */
+    @Override
+    public void encode(float[] src, int srcOffset, float[] importance, MemorySegment dst, long dstOffset, int blocks) {
+        for (int b = 0; b < blocks; b++) {
+            long o = dstOffset + (long) b * BYTES;
+            int x = srcOffset + b * QK;
+            float amax = 0;
+            for (int e = 0; e < QK; e++) amax = Math.max(amax, Math.abs(src[x + e]));
+            float d = amax / 127;
+            float id = d != 0 ? 1.0f / d : 0.0f;
+            Bytes.putHalf(dst, o, d);
+            int sum = 0;
+            for (int e = 0; e < QK; e++) {
+                int q = Rounding.roundHalfAway(src[x + e] * id);
+                Bytes.putU8(dst, o + 4 + e, q);
+                sum += q;
+            }
+            Bytes.putHalf(dst, o + 2, sum * d);
+        }
+    }
 }
