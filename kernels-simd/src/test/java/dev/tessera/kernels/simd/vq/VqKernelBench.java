@@ -1,9 +1,15 @@
 package dev.tessera.kernels.simd.vq;
 
+import dev.tessera.kernels.simd.CpuBackend;
+import dev.tessera.kernels.simd.bench.RandomTensors;
 import dev.tessera.quant.glvq.GlvqQuantizer;
 import dev.tessera.quant.pvq.PvqQuantizer;
 import dev.tessera.quant.vq.CalibrationStats;
 import dev.tessera.quant.vq.EncodedTensor;
+import dev.tessera.tensor.Buffer;
+import dev.tessera.tensor.TensorType;
+import dev.tessera.tensor.Weight;
+import java.lang.foreign.Arena;
 import java.util.SplittableRandom;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
@@ -11,7 +17,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Single-thread matVec timing of the VQ kernels on a 2048×2048 Gaussian matrix, in ns per weight (best
- * of 7 rounds of thread CPU time), next to a dense F32 Vector API matVec. Not a unit test: run with
+ * of 7 rounds of thread CPU time), next to a dense F32 Vector API matVec and
+ * the CPU backend's Q4_K / Q3_K kernels on one thread (same shape, matrix resident in cache). Not a unit test: run with
  * {@code java -cp <test+main classpath> dev.tessera.kernels.simd.vq.VqKernelBench}.
  */
 public final class VqKernelBench {
@@ -31,6 +38,15 @@ public final class VqKernelBench {
         float[] y = new float[n];
         CalibrationStats u = CalibrationStats.uniform(n);
         time("F32 dense (Vector API)", n, x, y, (a, b) -> dense(w, a, b, n));
+        // ggml K-quants through the CPU backend on one thread (its Q8-activation integer kernels).
+        try (CpuBackend cpu = new CpuBackend(1); Arena arena = Arena.ofConfined()) {
+            for (TensorType type : new TensorType[] {TensorType.Q4_K, TensorType.Q3_K}) {
+                Weight kw = cpu.load(RandomTensors.of("bench", type, n, n, 1, arena));
+                Buffer xb = cpu.allocate(n), yb = cpu.allocate(n);
+                xb.write(0, x);
+                time(type + " CpuBackend, 1 thread", n, x, y, (a, b) -> cpu.matmul(kw, xb, 1, yb));
+            }
+        }
         for (int bits : new int[] {3, 4}) {
             EncodedTensor p = PvqQuantizer.defaults().quantize(w, n, n, u, bits);
             PvqIndexedWeight pi = new PvqIndexedWeight("p", p);
