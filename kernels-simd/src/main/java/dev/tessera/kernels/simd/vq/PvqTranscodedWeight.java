@@ -17,7 +17,7 @@ import jdk.incubator.vector.VectorSpecies;
  * PVQ product after a load-time transcode to 4-bit pulses (vector-quantization.md B.7, last
  * paragraph): every group's pyramid point is decoded once; pulses in [−8, 7] are stored as
  * nibbles (offset 8), and the few larger ones go to a per-row escape list that adds the
- * remainder {@code (y − clamp(y))·scale·x'} after the vector loop. Each group keeps its gain code
+ * remainder {@code (y − clamp(y))·scale·x'} (weight precomputed) after the vector loop. Each group keeps its gain code
  * and {@code ‖y‖²} in 16 bits, so its scale {@code ρ·γ[code]/‖y‖} is rebuilt exactly from two
  * table reads. In RAM: 4 bits per weight + 1 bit per weight of group words + escapes (≈5 bpw)
  * instead of 3–4 stored, for a branch-free int4 × float inner loop.
@@ -39,7 +39,7 @@ public final class PvqTranscodedWeight implements VqWeight {
     private final float[] rho, gains, invNorm;
     private final int[] escapeStart;    // per row, into the escape arrays (rows + 1 entries)
     private final int[] escapeCol;
-    private final float[] escapeDelta;  // (y − clamp(y)) for that column
+    private final float[] escapeWeight; // (y − clamp(y))·scale of that column's group
     private final HadamardRotation rotation;
     private final float[] rotated, decodedRow;
     private float[] batch = new float[0];
@@ -95,11 +95,14 @@ public final class PvqTranscodedWeight implements VqWeight {
                     }
                 }
                 groupWords[r * groups + g] = (short) (code << 12 | n2);
+                for (int e = escapeStart[r]; e < escapes; e++) {
+                    if (escCol[e] / D == g) escDelta[e] *= scale(r, g);
+                }
             }
         }
         escapeStart[rows] = escapes;
         this.escapeCol = Arrays.copyOf(escCol, escapes);
-        this.escapeDelta = Arrays.copyOf(escDelta, escapes);
+        this.escapeWeight = Arrays.copyOf(escDelta, escapes);
         this.rotation = f.rotated() ? new HadamardRotation(cols, f.rotationSeed()) : null;
         this.rotated = new float[cols];
         this.decodedRow = new float[cols];
@@ -141,7 +144,7 @@ public final class PvqTranscodedWeight implements VqWeight {
             float s = acc.reduceLanes(VectorOperators.ADD);
             for (int e = escapeStart[r]; e < escapeStart[r + 1]; e++) {
                 int c = escapeCol[e];
-                s += escapeDelta[e] * scale(r, c / D) * xr[c];
+                s += escapeWeight[e] * xr[c];
             }
             y[r] = s;
         }
@@ -173,7 +176,7 @@ public final class PvqTranscodedWeight implements VqWeight {
         }
         for (int e = escapeStart[r]; e < escapeStart[r + 1]; e++) {
             int c = escapeCol[e];
-            out[c] += escapeDelta[e] * scale(r, c / D);
+            out[c] += escapeWeight[e];
         }
     }
 
