@@ -315,7 +315,7 @@ public final class CudaDriver {
     public void beginCapture(MemorySegment stream) {
         try {
             check("cuStreamBeginCapture", (int) h(DriverApi.STREAM_BEGIN_CAPTURE).invokeExact(stream,
-                    DriverApi.STREAM_CAPTURE_MODE_THREAD_LOCAL));
+                    DriverApi.STREAM_CAPTURE_MODE_RELAXED));
         } catch (Throwable t) { throw rethrow(t); }
     }
 

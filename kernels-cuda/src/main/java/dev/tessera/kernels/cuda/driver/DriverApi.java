@@ -92,6 +92,6 @@ public final class DriverApi {
     public static final int JIT_ERROR_LOG_BUFFER_SIZE_BYTES = 6;
     public static final int STREAM_NON_BLOCKING = 1;
     public static final int EVENT_DISABLE_TIMING = 2;
-    public static final int STREAM_CAPTURE_MODE_THREAD_LOCAL = 1;
+    public static final int STREAM_CAPTURE_MODE_RELAXED = 2;
     public static final int MEMHOSTALLOC_PORTABLE = 1;
 }
