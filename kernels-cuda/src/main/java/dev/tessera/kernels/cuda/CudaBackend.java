@@ -4,10 +4,12 @@ import dev.tessera.kernels.cuda.driver.CudaDriver;
 import dev.tessera.kernels.cuda.driver.CudaErrors;
 import dev.tessera.kernels.cuda.driver.CudaException;
 import dev.tessera.kernels.cuda.driver.LaunchArgs;
+import dev.tessera.quant.Dequantizer;
 import dev.tessera.tensor.AttentionMask;
 import dev.tessera.tensor.AttentionParams;
 import dev.tessera.tensor.Backend;
 import dev.tessera.tensor.Buffer;
+import dev.tessera.tensor.HalfFloats;
 import dev.tessera.tensor.KvCache;
 import dev.tessera.tensor.Rope;
 import dev.tessera.tensor.Tensor;
@@ -162,6 +164,14 @@ public final class CudaBackend implements Backend {
 
     /** Queues a copy of {@code src} to the device through the upload arena; returns its device address. */
     private long stage(MemorySegment src) {
+        return stageTo(src, -1);
+    }
+
+    /**
+     * Copies {@code src} into the pinned arena and queues its transfer to {@code dst}, or to the
+     * arena's device mirror when {@code dst < 0}; returns the device address written.
+     */
+    private long stageTo(MemorySegment src, long dst) {
         long bytes = src.byteSize();
         long aligned = (bytes + 255) & ~255L;
         if (aligned > UPLOAD_ARENA_BYTES) throw new IllegalArgumentException("upload of " + bytes + " bytes exceeds the staging arena");
@@ -171,9 +181,10 @@ public final class CudaBackend implements Backend {
         }
         long off = uploadOffset;
         MemorySegment.copy(src, 0, pinned, off, bytes);
-        d.memcpyHtoDAsync(pinnedDevice + off, pinned.asSlice(off, bytes), bytes, stream);
+        long target = dst < 0 ? pinnedDevice + off : dst;
+        d.memcpyHtoDAsync(target, pinned.asSlice(off, bytes), bytes, stream);
         uploadOffset += aligned;
-        return pinnedDevice + off;
+        return target;
     }
 
     private long stage(int[] values) { return stage(MemorySegment.ofArray(values)); }
@@ -199,21 +210,11 @@ public final class CudaBackend implements Backend {
 
     void upload(long dst, float[] src) {
         bind();
-        long bytes = 4L * src.length;
-        if (bytes <= UPLOAD_ARENA_BYTES / 4) {
-            // Small writes stay asynchronous (and capturable): through the arena, then device to device.
-            long staged = stage(MemorySegment.ofArray(src));
-            copyDeviceToDevice(staged, dst, bytes);
+        if (4L * src.length <= UPLOAD_ARENA_BYTES / 4) {
+            stageTo(MemorySegment.ofArray(src), dst);  // small writes stay asynchronous and capturable
         } else {
             copyToDevice(MemorySegment.ofArray(src), dst);
         }
-    }
-
-    private void copyDeviceToDevice(long src, long dst, long bytes) {
-        // A one-block-per-chunk kernel is not needed: the KV gather kernel copies 16-bit words.
-        int words = (int) (bytes / 2);
-        LaunchArgs a = args.reset().ptr(src).ptr(dst).ptr(stage(new int[] {0})).i32(1).i32(words).i32(1).i32(1);
-        launch(KernelSpec.KV_GATHER, a, blocks(words), 256);
     }
 
     void download(long src, float[] dst) {
@@ -248,20 +249,29 @@ public final class CudaBackend implements Backend {
     public Weight load(Tensor t) {
         bind();
         TensorType type = t.type();
-        if (t.rows() == 1 && type != TensorType.F32 && (type == TensorType.F16 || type == TensorType.BF16)) {
+        if (t.rows() == 1 && type != TensorType.F32) {
             // 1-D weights (norm gains, biases) are kept as F32: the elementwise kernels read F32.
-            float[] f = new float[(int) t.cols()];
-            for (int i = 0; i < f.length; i++) {
-                short h = t.data().get(ValueLayout.JAVA_SHORT_UNALIGNED, 2L * i);
-                f[i] = type == TensorType.F16 ? Float.float16ToFloat(h) : Float.intBitsToFloat((h & 0xFFFF) << 16);
-            }
+            float[] f = Dequantizer.dequantize(t);
             return place(t.name(), TensorType.F32, 1, f.length, MemorySegment.ofArray(f));
         }
-        if (!KernelSpec.WEIGHT_SUFFIX.containsKey(type)) {
-            throw new IllegalArgumentException("tensor " + t.name() + ": type " + type + " has no CUDA kernel (supported: "
-                    + KernelSpec.WEIGHT_SUFFIX.keySet().stream().map(Enum::name).sorted().toList() + ")");
+        if (KernelSpec.WEIGHT_SUFFIX.containsKey(type)) return place(t.name(), type, t.rows(), t.cols(), t.data());
+        // No kernel for this type: dequantize once to F16 (exact for the scales and codes of
+        // every GGUF type up to rounding of the products) and run the F16 kernels.
+        LOG.warning(() -> "tensor " + t.name() + ": no CUDA kernel for " + type + ", dequantizing to F16 at load");
+        return place(t.name(), TensorType.F16, t.rows(), t.cols(), toF16(t));
+    }
+
+    private static MemorySegment toF16(Tensor t) {
+        int cols = Math.toIntExact(t.cols());
+        long rows = t.rows();
+        MemorySegment out = Arena.ofAuto().allocate(2 * rows * cols, 2);
+        float[] row = new float[cols];
+        long rowBytes = t.rowBytes();
+        for (long r = 0; r < rows; r++) {
+            Dequantizer.dequantizeRow(t.type(), t.data(), r * rowBytes, row, 0, cols);
+            for (int i = 0; i < cols; i++) out.setAtIndex(ValueLayout.JAVA_SHORT, r * cols + i, HalfFloats.f32ToF16(row[i]));
         }
-        return place(t.name(), type, t.rows(), t.cols(), t.data());
+        return out;
     }
 
     private CudaWeight place(String name, TensorType type, long rows, long cols, MemorySegment data) {

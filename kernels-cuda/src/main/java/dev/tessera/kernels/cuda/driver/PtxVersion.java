@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 public final class PtxVersion {
     private PtxVersion() {}
 
-    private static final Pattern VERSION = Pattern.compile("(?m)^\\s*\\.version\\s+(\\d+)\\.(\\d+)\\s*$");
+    private static final Pattern VERSION = Pattern.compile("(?m)^[ \\t]*\\.version[ \\t]+(\\d+)\\.(\\d+)[ \\t]*$");
 
     /** The declared version as {@code major * 10 + minor}, e.g. 90 for 9.0. */
     public static int declared(String ptx) {
