@@ -12,10 +12,29 @@ typedef long long i64;
 #define FULL_MASK 0xffffffffu
 #define NEG_INF (-__int_as_float(0x7f800000))
 
-__device__ __forceinline__ float h2f(u16 h) {
+// The dequantizers below are also compiled for the host, where a test runs them against the
+// Java reference decoders; hence the host branches of h2f and bf2f.
+__host__ __device__ __forceinline__ float bits2f(u32 b) {
+#ifdef __CUDA_ARCH__
+    return __uint_as_float(b);
+#else
+    float f;
+    __builtin_memcpy(&f, &b, 4);
+    return f;
+#endif
+}
+
+__host__ __device__ __forceinline__ float h2f(u16 h) {
+#ifdef __CUDA_ARCH__
     float f;
     asm("cvt.f32.f16 %0, %1;" : "=f"(f) : "h"(h));
     return f;
+#else
+    u32 sign = (u32) (h & 0x8000) << 16, e = (h >> 10) & 0x1F, m = h & 0x3FF;
+    if (e == 0) return (sign ? -1.f : 1.f) * (float) m * 5.9604644775390625e-8f;  // subnormal: m * 2^-24
+    if (e == 31) return bits2f(sign | 0x7F800000u | (m << 13));
+    return bits2f(sign | ((e + 112) << 23) | (m << 13));
+#endif
 }
 
 __device__ __forceinline__ u16 f2h(float f) {
@@ -24,9 +43,9 @@ __device__ __forceinline__ u16 f2h(float f) {
     return h;
 }
 
-__device__ __forceinline__ float bf2f(u16 b) { return __int_as_float(((u32) b) << 16); }
+__host__ __device__ __forceinline__ float bf2f(u16 b) { return bits2f(((u32) b) << 16); }
 
-__device__ __forceinline__ u16 ld16(const u8* p) { return *(const u16*) p; }
+__host__ __device__ __forceinline__ u16 ld16(const u8* p) { return *(const u16*) p; }
 
 __device__ __forceinline__ float warp_sum(float v) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(FULL_MASK, v, o);
@@ -44,28 +63,28 @@ __device__ __forceinline__ float warp_max(float v) {
 
 enum WeightType { W_F32 = 0, W_F16 = 1, W_BF16 = 30, W_Q4_0 = 2, W_Q8_0 = 8, W_Q4_K = 12, W_Q6_K = 14 };
 
-template <int T> __device__ __forceinline__ void deq_unit(const u8* row, int u, float* y);
+template <int T> __host__ __device__ __forceinline__ void deq_unit(const u8* row, int u, float* y);
 
-template <> __device__ __forceinline__ void deq_unit<W_F32>(const u8* row, int u, float* y) {
+template <> __host__ __device__ __forceinline__ void deq_unit<W_F32>(const u8* row, int u, float* y) {
     const float* p = (const float*) row + 32 * u;
 #pragma unroll
     for (int i = 0; i < 32; i++) y[i] = p[i];
 }
 
-template <> __device__ __forceinline__ void deq_unit<W_F16>(const u8* row, int u, float* y) {
+template <> __host__ __device__ __forceinline__ void deq_unit<W_F16>(const u8* row, int u, float* y) {
     const u16* p = (const u16*) row + 32 * u;
 #pragma unroll
     for (int i = 0; i < 32; i++) y[i] = h2f(p[i]);
 }
 
-template <> __device__ __forceinline__ void deq_unit<W_BF16>(const u8* row, int u, float* y) {
+template <> __host__ __device__ __forceinline__ void deq_unit<W_BF16>(const u8* row, int u, float* y) {
     const u16* p = (const u16*) row + 32 * u;
 #pragma unroll
     for (int i = 0; i < 32; i++) y[i] = bf2f(p[i]);
 }
 
 // Q8_0: fp16 d, then 32 int8.
-template <> __device__ __forceinline__ void deq_unit<W_Q8_0>(const u8* row, int u, float* y) {
+template <> __host__ __device__ __forceinline__ void deq_unit<W_Q8_0>(const u8* row, int u, float* y) {
     const u8* b = row + 34 * u;
     float d = h2f(ld16(b));
 #pragma unroll
@@ -73,7 +92,7 @@ template <> __device__ __forceinline__ void deq_unit<W_Q8_0>(const u8* row, int 
 }
 
 // Q4_0: fp16 d, 16 bytes; byte j holds element j (low nibble) and j+16 (high nibble), offset 8.
-template <> __device__ __forceinline__ void deq_unit<W_Q4_0>(const u8* row, int u, float* y) {
+template <> __host__ __device__ __forceinline__ void deq_unit<W_Q4_0>(const u8* row, int u, float* y) {
     const u8* b = row + 18 * u;
     float d = h2f(ld16(b));
 #pragma unroll
@@ -86,7 +105,7 @@ template <> __device__ __forceinline__ void deq_unit<W_Q4_0>(const u8* row, int 
 
 // Q4_K: fp16 d, fp16 dmin, 12 bytes of packed 6-bit scales/mins, 128 bytes of nibbles.
 // Unit u is sub-block j = u % 8 of super-block u / 8: elements 64c + 32h + l with j = 2c + h.
-template <> __device__ __forceinline__ void deq_unit<W_Q4_K>(const u8* row, int u, float* y) {
+template <> __host__ __device__ __forceinline__ void deq_unit<W_Q4_K>(const u8* row, int u, float* y) {
     const u8* b = row + 144 * (u >> 3);
     int j = u & 7;
     float d = h2f(ld16(b));
@@ -110,7 +129,7 @@ template <> __device__ __forceinline__ void deq_unit<W_Q4_K>(const u8* row, int 
 
 // Q6_K: ql[128], qh[64], int8 scales[16], fp16 d. Unit u is elements 32j..32j+31 of super-block
 // u / 8 with j = u % 8 = 4n + k.
-template <> __device__ __forceinline__ void deq_unit<W_Q6_K>(const u8* row, int u, float* y) {
+template <> __host__ __device__ __forceinline__ void deq_unit<W_Q6_K>(const u8* row, int u, float* y) {
     const u8* b = row + 210 * (u >> 3);
     int j = u & 7;
     int n = j >> 2, k = j & 3;
