@@ -33,6 +33,14 @@ __device__ void matvec(const u8* W, const float* X, float* Y, int rows, int cols
             }
         }
     }
+    // Tail of a plain-type row whose length is not a multiple of 32.
+    for (int i = 32 * units + lane; i < cols; i += 32) {
+        float wi = elem<T>(w, i);
+#pragma unroll
+        for (int c = 0; c < MV_COLS; c++) {
+            if (c < nc) acc[c] = fmaf(wi, X[(i64) (c0 + c) * cols + i], acc[c]);
+        }
+    }
 #pragma unroll
     for (int c = 0; c < MV_COLS; c++) {
         if (c < nc) {
@@ -59,13 +67,15 @@ __device__ void matmul(const u8* W, const float* X, float* Y, int rows, int cols
     for (int a = 0; a < 4; a++)
 #pragma unroll
         for (int b = 0; b < 4; b++) acc[a][b] = 0.f;
-    int units = cols / 32;
+    int units = (cols + 31) / 32;
     for (int u = 0; u < units; u++) {
         if (t < MM_TILE) {
             float y[32];
             int r = r0 + t;
-            if (r < rows) {
+            if (r < rows && 32 * (u + 1) <= cols) {
                 deq_unit<T>(W + (i64) r * rowBytes, u, y);
+            } else if (r < rows) {
+                for (int i = 0; i < 32; i++) y[i] = 32 * u + i < cols ? elem<T>(W + (i64) r * rowBytes, 32 * u + i) : 0.f;
             } else {
 #pragma unroll
                 for (int i = 0; i < 32; i++) y[i] = 0.f;
@@ -75,7 +85,7 @@ __device__ void matmul(const u8* W, const float* X, float* Y, int rows, int cols
         }
         for (int e = t; e < 32 * MM_TILE; e += blockDim.x) {
             int c = e / 32, k = e % 32;
-            xs[k][c] = c0 + c < n ? X[(i64) (c0 + c) * cols + 32 * u + k] : 0.f;
+            xs[k][c] = c0 + c < n && 32 * u + k < cols ? X[(i64) (c0 + c) * cols + 32 * u + k] : 0.f;
         }
         __syncthreads();
 #pragma unroll 8
@@ -111,6 +121,7 @@ __device__ void embed(const u8* table, const int* tokens, float* out, int cols, 
 #pragma unroll
         for (int k = 0; k < 32; k++) o[k] = y[k];
     }
+    for (int k = 32 * (cols / 32) + threadIdx.x; k < cols; k += blockDim.x) out[(i64) i * cols + k] = elem<T>(row, k);
 }
 
 #define WEIGHT_KERNELS(NAME, T)                                                                     \

@@ -336,9 +336,8 @@ public final class CudaBackend implements Backend {
     }
 
     private static void checkCols(CudaWeight w) {
-        if (w.cols() % 32 != 0 || w.cols() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(w.name() + ": " + w.cols() + " columns; the CUDA kernels need a multiple of 32");
-        }
+        // Block-quantized rows are whole blocks (multiples of 32); plain rows may have any length.
+        if (w.cols() > Integer.MAX_VALUE) throw new IllegalArgumentException(w.name() + ": " + w.cols() + " columns is too many");
     }
 
     private static void checkSize(CudaBuffer b, long need, String what) {
