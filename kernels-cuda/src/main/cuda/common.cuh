@@ -21,15 +21,6 @@ __host__ __device__ __forceinline__ float bits2f(u32 b) {
     float f;
     __builtin_memcpy(&f, &b, 4);
     return f;
-// Element i of a row of a plain type (F32/F16/BF16), for rows whose length is not a multiple of
-// 32; block-quantized rows always are, and never reach it.
-template <int T> __device__ __forceinline__ float elem(const u8* row, int i) {
-    if (T == W_F32) return ((const float*) row)[i];
-    if (T == W_F16) return h2f(((const u16*) row)[i]);
-    if (T == W_BF16) return bf2f(((const u16*) row)[i]);
-    return 0.f;
-}
-
 #endif
 }
 
@@ -43,15 +34,6 @@ __host__ __device__ __forceinline__ float h2f(u16 h) {
     if (e == 0) return (sign ? -1.f : 1.f) * (float) m * 5.9604644775390625e-8f;  // subnormal: m * 2^-24
     if (e == 31) return bits2f(sign | 0x7F800000u | (m << 13));
     return bits2f(sign | ((e + 112) << 23) | (m << 13));
-// Element i of a row of a plain type (F32/F16/BF16), for rows whose length is not a multiple of
-// 32; block-quantized rows always are, and never reach it.
-template <int T> __device__ __forceinline__ float elem(const u8* row, int i) {
-    if (T == W_F32) return ((const float*) row)[i];
-    if (T == W_F16) return h2f(((const u16*) row)[i]);
-    if (T == W_BF16) return bf2f(((const u16*) row)[i]);
-    return 0.f;
-}
-
 #endif
 }
 

@@ -75,6 +75,31 @@ class MiniLlamaReferenceTest {
         }
     }
 
+    /**
+     * distill3M (F32; 4 layers, GQA 8/4, 32-dim heads) from BOS greedily writes "Once upon a time..."
+     * and goes on exactly as llama.cpp continues that prompt on the same file.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void distill3MContinuesLikeLlamaCpp() throws Exception {
+        Map<String, Object> ref = (Map<String, Object>) Json.parse(Files.readString(shared().resolve("ref/distill3M-llamacpp-greedy.json")));
+        String expected = null;
+        for (Object o : (List<Object>) ref.get("cases")) {
+            Map<String, Object> c = (Map<String, Object>) o;
+            if (c.get("model").equals("gguf/distill3M.gguf") && c.get("prompt").equals("Once upon a time")) expected = (String) c.get("stdout");
+        }
+        assumeTrue(expected != null, "no llama.cpp case for distill3M.gguf");
+        try (GgufFile f = GgufFile.open(shared().resolve("test-models/gguf/distill3M.gguf"));
+             ReferenceBackend be = new ReferenceBackend();
+             MiniLlama m = new MiniLlama(f, be, 128, TensorType.F32, 1)) {
+            List<String> vocab = f.metadata().strings("tokenizer.ggml.tokens").orElseThrow();
+            StringBuilder text = new StringBuilder();
+            for (int id : greedy(m, be, 1, 40)) text.append(vocab.get(id).replace('\u2581', ' '));
+            assertTrue(text.length() > 100, text.toString());
+            assertEquals(expected.substring(0, text.length()), text.toString());
+        }
+    }
+
     /** Greedy decode of {@code steps} tokens after {@code first}, one token per forward pass. */
     static int[] greedy(MiniLlama m, dev.tessera.tensor.Backend be, int first, int steps) {
         int[] out = new int[steps];
