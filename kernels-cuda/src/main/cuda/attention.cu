@@ -189,7 +189,7 @@ extern "C" __global__ void tsr_attn_combine(const float* partial, float* out, in
 template <bool F16>
 __device__ void attn_prefill(const float* q, const void* K, const void* V, float* out, int heads, int kvHeads,
                              int D, float scale, float softcap, Mask mask) {
-    extern __shared__ float smem[];
+    TESSERA_DYNAMIC_SMEM(smem);
     float* qs = smem;
     float* ks = qs + PF_Q * D;
     float* vs = ks + PF_KEYS * (D + 1);

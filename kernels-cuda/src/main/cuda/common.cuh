@@ -37,11 +37,40 @@ __host__ __device__ __forceinline__ float h2f(u16 h) {
 #endif
 }
 
-__device__ __forceinline__ u16 f2h(float f) {
+__host__ __device__ __forceinline__ u16 f2h(float f) {
+#ifdef __CUDA_ARCH__
     u16 h;
     asm("cvt.rn.f16.f32 %0, %1;" : "=h"(h) : "f"(f));
     return h;
+#else
+    // Round to nearest even, overflow to infinity (what cvt.rn.f16.f32 does).
+    u32 x;
+    __builtin_memcpy(&x, &f, 4);
+    u32 sign = (x >> 16) & 0x8000, m = x & 0x7FFFFF;
+    int e = (int) ((x >> 23) & 0xFF);
+    if (e == 0xFF) return (u16) (sign | 0x7C00 | (m ? 0x200 : 0));
+    e = e - 127 + 15;
+    if (e >= 31) return (u16) (sign | 0x7C00);
+    int shift = 13;
+    u32 h;
+    if (e <= 0) {
+        if (e < -10) return (u16) sign;
+        m |= 0x800000;
+        shift = 14 - e;
+        h = m >> shift;
+    } else {
+        h = ((u32) e << 10) | (m >> 13);
+    }
+    u32 rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (h & 1))) h++;  // a carry into the exponent is still correct
+    return (u16) (sign | h);
+#endif
 }
+
+// Dynamic shared memory of a kernel (a hook so the host emulation used by tests can supply it).
+#ifndef TESSERA_DYNAMIC_SMEM
+#define TESSERA_DYNAMIC_SMEM(name) extern __shared__ float name[]
+#endif
 
 __host__ __device__ __forceinline__ float bf2f(u16 b) { return bits2f(((u32) b) << 16); }
 
