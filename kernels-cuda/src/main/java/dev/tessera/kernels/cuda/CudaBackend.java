@@ -87,7 +87,12 @@ public final class CudaBackend implements Backend {
      * @throws CudaUnavailableException (one line: {@code CUDA not available: <reason>}) when there is no usable device
      */
     public static CudaBackend open(int ordinal) {
-        CudaDevices.Probe probe = CudaDevices.probe();
+        return open(CudaDriver.libraryName(), ordinal);
+    }
+
+    /** Opens device {@code ordinal} of the driver library {@code library} (tests use a host emulation of it). */
+    static CudaBackend open(String library, int ordinal) {
+        CudaDevices.Probe probe = CudaDevices.probe(library);
         CudaDevices.Device dev = probe.require(ordinal);
         CudaDriver d = CudaDevices.driver(probe);
         d.init();
