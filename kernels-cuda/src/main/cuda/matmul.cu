@@ -3,7 +3,7 @@
 #include "common.cuh"
 
 // Matrix-vector for small batches: one warp per weight row, up to MV_COLS activation rows per
-// block so each weight unit is dequantized once and used MV_COLS times.
+// block so each weight element is read once and used MV_COLS times.
 #define MV_WARPS 4
 #define MV_COLS 8
 
@@ -18,27 +18,30 @@ __device__ void matvec(const u8* W, const float* X, float* Y, int rows, int cols
     float acc[MV_COLS];
 #pragma unroll
     for (int c = 0; c < MV_COLS; c++) acc[c] = 0.f;
-    int units = cols / 32;
-    float y[32];
-    for (int u = lane; u < units; u += 32) {
-        deq_unit<T>(w, u, y);
+    if (T == W_F32 || T == W_F16 || T == W_BF16) {
+        // Plain rows: lanes take interleaved elements, so every load of the warp is coalesced.
+        for (int i = lane; i < cols; i += 32) {
+            float wi = elem<T>(w, i);
 #pragma unroll
-        for (int c = 0; c < MV_COLS; c++) {
-            if (c < nc) {
-                const float* x = X + (i64) (c0 + c) * cols + 32 * u;
-                float s = 0.f;
-#pragma unroll
-                for (int i = 0; i < 32; i++) s = fmaf(y[i], x[i], s);
-                acc[c] += s;
+            for (int c = 0; c < MV_COLS; c++) {
+                if (c < nc) acc[c] = fmaf(wi, X[(i64) (c0 + c) * cols + i], acc[c]);
             }
         }
-    }
-    // Tail of a plain-type row whose length is not a multiple of 32.
-    for (int i = 32 * units + lane; i < cols; i += 32) {
-        float wi = elem<T>(w, i);
+    } else {
+        // Block-quantized rows: each lane decodes whole 32-element units.
+        float y[32];
+        for (int u = lane; u < cols / 32; u += 32) {
+            deq_unit<T>(w, u, y);
 #pragma unroll
-        for (int c = 0; c < MV_COLS; c++) {
-            if (c < nc) acc[c] = fmaf(wi, X[(i64) (c0 + c) * cols + i], acc[c]);
+            for (int c = 0; c < MV_COLS; c++) {
+                if (c < nc) {
+                    const float* x = X + (i64) (c0 + c) * cols + 32 * u;
+                    float s = 0.f;
+#pragma unroll
+                    for (int i = 0; i < 32; i++) s = fmaf(y[i], x[i], s);
+                    acc[c] += s;
+                }
+            }
         }
     }
 #pragma unroll

@@ -46,6 +46,18 @@ public final class CudaDevices {
             return driverVersion <= 0 ? "-" : driverVersion / 1000 + "." + (driverVersion % 1000) / 10;
         }
 
+        /**
+         * Lines for {@code tessera info --devices}: {@code CUDA: driver 12.4 (libcuda.so.1)} and one line
+         * per device, or {@code CUDA: not available: <reason>}.
+         */
+        public List<String> summary() {
+            List<String> out = new ArrayList<>();
+            if (driverVersion > 0) out.add("CUDA: driver " + driverVersionText() + " (" + library + ")" + (available ? "" : ", not available: " + reason));
+            else out.add("CUDA: not available: " + reason);
+            for (Device d : devices) out.add("  " + d.describe());
+            return out;
+        }
+
         /** The device of ordinal {@code n}, or a {@link CudaUnavailableException} saying why it cannot be used. */
         public Device require(int n) {
             if (!available) throw new CudaUnavailableException(reason);

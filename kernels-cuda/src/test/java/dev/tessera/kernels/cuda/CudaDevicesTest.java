@@ -20,6 +20,7 @@ class CudaDevicesTest {
         CudaUnavailableException e = assertThrows(CudaUnavailableException.class, () -> p.require(0));
         assertEquals("CUDA not available: /nonexistent/libcuda.so.1 not found (no NVIDIA driver installed)", e.getMessage());
         assertFalse(e.getMessage().contains("\n"));
+        assertEquals(List.of("CUDA: not available: /nonexistent/libcuda.so.1 not found (no NVIDIA driver installed)"), p.summary());
     }
 
     @Test
@@ -51,5 +52,6 @@ class CudaDevicesTest {
                 assertThrows(CudaUnavailableException.class, () -> p.require(2)).getMessage());
         assertEquals("cuda:0  NVIDIA H100  sm_90  80.0 GiB  132 SMs", h100.describe());
         assertTrue(turing.describe().endsWith("(unsupported: compute capability below 8.0)"));
+        assertEquals(List.of("CUDA: driver 12.4 (libcuda.so.1)", "  " + h100.describe(), "  " + turing.describe()), p.summary());
     }
 }

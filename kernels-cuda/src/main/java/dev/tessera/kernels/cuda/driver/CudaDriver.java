@@ -20,6 +20,7 @@ import java.util.Optional;
  * {@link MemorySegment} addresses; device pointers are {@code long}s. Immutable and shareable;
  * the CUDA context is a per-thread notion of the driver ({@link #setCurrent}).
  */
+@SuppressWarnings("restricted")  // Panama downcalls and native addresses are this class's purpose
 public final class CudaDriver {
     /** The library name the driver installs; the system property {@code tessera.cuda.driver} overrides it (tests). */
     public static final String DEFAULT_LIBRARY = "libcuda.so.1";

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** Compiles the kernel sources in-process with NVRTC ({@code libnvrtc.so*}) through Panama downcalls. */
+@SuppressWarnings("restricted")  // Panama downcalls into libnvrtc
 public final class NvrtcCompiler implements PtxCompiler {
     /** Names tried in order; the first that loads wins. */
     static final List<String> LIBRARIES = List.of("libnvrtc.so", "libnvrtc.so.13", "libnvrtc.so.12",

@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 
+@SuppressWarnings("restricted")
 class LaunchArgsTest {
     @Test
     void pointerIAddressesTheValueOfArgumentI() {
