@@ -120,7 +120,7 @@ class CudaBackendGpuTest {
             Pair out = pair(new float[tokens.length * cols]);
             gpu.embed(wg, tokens, out.g());
             ref.embed(wr, tokens, out.r());
-            Gpu.assertClose(out.ref(), out.gpu(), 1e-7, "embed " + t);
+            Gpu.assertClose(out.ref(), out.gpu(), 1e-6, "embed " + t);  // the GPU may fuse d·q − m into one FMA
         }
         Weight wg = gpu.load(tensor("e", TensorType.F32, 4, 32));
         assertThrows(IllegalArgumentException.class, () -> gpu.embed(wg, new int[] {4}, gpu.allocate(32)));

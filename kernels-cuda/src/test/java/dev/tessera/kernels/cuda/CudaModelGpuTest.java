@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Needs a GPU; skipped without one.
  */
 class CudaModelGpuTest {
-    /** Logits may differ by float summation order (and F16 rounding of fallback weights). */
-    private static final double TOL = 2e-3;
+    /** Logits differ by float summation order; weights of types without a kernel are rounded to F16 on the GPU. */
+    private static final double TOL = 2e-3, TOL_F16_FALLBACK = 1e-2;
 
     @ParameterizedTest
     @ValueSource(strings = {"stories260K.gguf", "stories260K-F16.gguf", "stories260K-Q8_0-fallback.gguf",
@@ -37,6 +37,8 @@ class CudaModelGpuTest {
     }
 
     private static void compare(GgufFile f, CudaBackend gpu, ReferenceBackend ref, TensorType kv, String file) {
+        boolean fallback = f.tensorInfos().stream().anyMatch(t -> t.shape().rank() > 1 && !KernelSpec.WEIGHT_SUFFIX.containsKey(t.type()));
+        double tol = fallback ? TOL_F16_FALLBACK : TOL;
         int promptLength = 40, steps = 24;
         try (MiniLlama g = new MiniLlama(f, gpu, 128, kv, promptLength); MiniLlama r = new MiniLlama(f, ref, 128, kv, promptLength)) {
             // A prompt long enough for the tiled matmul and prefill attention kernels: the reference's own greedy text.
@@ -49,7 +51,7 @@ class CudaModelGpuTest {
             g.forward(prompt, 0);
             r.forward(prompt, 0);
             for (int row : new int[] {0, 17, promptLength - 1}) {
-                Gpu.assertClose(r.logitsRow(row), g.logitsRow(row), TOL, file + " kv " + kv + " prefill row " + row);
+                Gpu.assertClose(r.logitsRow(row), g.logitsRow(row), tol, file + " kv " + kv + " prefill row " + row);
             }
             int tok = ref.argmax(r.logits(), (long) (promptLength - 1) * r.vocab, r.vocab);
             for (int s = 0; s < steps; s++) {
@@ -63,7 +65,7 @@ class CudaModelGpuTest {
                     gpu.captured(() -> g.forward(t, p, p, AttentionMask.CAUSAL));
                 }
                 float[] want = r.logitsRow(0), got = g.logitsRow(0);
-                Gpu.assertClose(want, got, TOL, file + " kv " + kv + " decode step " + s + (s % 2 == 1 ? " (graph)" : ""));
+                Gpu.assertClose(want, got, tol, file + " kv " + kv + " decode step " + s + (s % 2 == 1 ? " (graph)" : ""));
                 tok = ref.argmax(r.logits(), 0, r.vocab);
             }
         }

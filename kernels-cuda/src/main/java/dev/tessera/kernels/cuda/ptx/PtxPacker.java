@@ -54,7 +54,7 @@ public final class PtxPacker {
                 Files.deleteIfExists(out.resolve(PackedPtx.ptxName(t)));
                 Files.deleteIfExists(out.resolve(PackedPtx.hashName(t)));
             }
-            return "nvcc not found: packed " + sources.files().size() + " CUDA sources only (PTX is compiled at run time)";
+            return "no nvcc: packed " + sources.files().size() + " CUDA sources only (PTX is compiled at run time)";
         }
         PtxCompiler c = compiler.get();
         if (upToDate(out, hash)) return "PTX up to date (sources " + hash.substring(0, 12) + ")";

@@ -42,7 +42,7 @@ class PtxPackerTest {
         Path out = dir.resolve("out");
         PtxPacker.pack(src, out, Optional.of(new FakeCompiler()));
         String msg = PtxPacker.pack(src, out, Optional.empty());
-        assertEquals("nvcc not found: packed 1 CUDA sources only (PTX is compiled at run time)", msg);
+        assertEquals("no nvcc: packed 1 CUDA sources only (PTX is compiled at run time)", msg);
         assertTrue(Files.isRegularFile(out.resolve("src/a.cu")));
         for (PtxTarget t : PtxTarget.ALL) assertFalse(Files.exists(out.resolve(PackedPtx.ptxName(t))));
     }
