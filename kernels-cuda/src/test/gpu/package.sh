@@ -3,7 +3,7 @@
 # a jlink'ed JDK 25 runtime, the module's classes and test classes, the test jars, the test models.
 # Usage (from the repository root, after `mvn -B -ntp install -DskipTests` with nvcc on the PATH
 # so the PTX is packed):  kernels-cuda/src/test/gpu/package.sh [out dir, default out/gpu-tests]
-# Then on the GPU machine:  <out dir>/run.sh   (TESSERA_SHARED=<dir> to use models from elsewhere;
+# Then on the GPU machine:  <out dir>/run.sh [bench]   (TESSERA_SHARED=<dir> to use models from elsewhere;
 # NO_MODELS=1 when packing leaves the models out: about 45 MB instead of 75 MB).
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
@@ -36,7 +36,8 @@ cd "$(dirname "$0")"
 mkdir -p src/main && ln -sfn ../cuda src/main/cuda   # tests look for src/main/cuda and src/test/cuda
 CP="test-classes:classes:lib/*"
 exec jdk/bin/java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Xss4m \
-  -Dtessera.shared="${TESSERA_SHARED:-$PWD/shared}" -cp "$CP" dev.tessera.kernels.cuda.GpuTestMain "$@"
+  -Dtessera.shared="${TESSERA_SHARED:-$PWD/shared}" -cp "$CP" \
+  "$([ "${1:-}" = bench ] && echo dev.tessera.kernels.cuda.GpuBenchMain || echo dev.tessera.kernels.cuda.GpuTestMain)"
 RUN
 chmod +x "$OUT/run.sh"
 du -sh "$OUT" "$OUT/jdk"
