@@ -1,8 +1,8 @@
 package dev.tessera.kernels.cuda;
 
 import dev.tessera.kernels.cuda.driver.CudaDriver;
-import dev.tessera.kernels.cuda.driver.CudaErrors;
 import dev.tessera.kernels.cuda.driver.CudaException;
+import dev.tessera.kernels.cuda.driver.DriverApi;
 import dev.tessera.kernels.cuda.driver.LaunchArgs;
 import dev.tessera.quant.Dequantizer;
 import dev.tessera.tensor.AttentionMask;
@@ -62,6 +62,7 @@ public final class CudaBackend implements Backend {
     private final List<Long> retired = new ArrayList<>();
     private long scratch, scratchBytes;
     private final long argmaxResult;
+    private final int maxSharedMemory;        // per block, with opt-in
     private boolean capturing;
     private MemorySegment graphExec;
     private boolean closed;
@@ -78,6 +79,7 @@ public final class CudaBackend implements Backend {
         this.pinnedDevice = alloc(UPLOAD_ARENA_BYTES);
         this.stagingEvents = new MemorySegment[] {d.eventCreate(), d.eventCreate()};
         this.argmaxResult = alloc(16);
+        this.maxSharedMemory = d.deviceAttribute(DriverApi.DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, deviceHandle);
         LOG.fine(() -> name() + ": kernels " + loaded.origin());
     }
 
@@ -494,13 +496,13 @@ public final class CudaBackend implements Backend {
         }
         long pos = stage(positions);
         boolean f16 = c.type() == TensorType.F16;
-        if (n >= PREFILL_MIN_N) {
-            int smem = 4 * (16 * D + 32 * (D + 1) + 32 * D);
+        int prefillSmem = 4 * (16 * D + 32 * (D + 1) + 32 * D);
+        if (n >= PREFILL_MIN_N && prefillSmem <= maxSharedMemory) {
             LaunchArgs a = args.reset().ptr(qb.ptr).ptr(c.keys(layer)).ptr(c.values(layer)).ptr(ob.ptr)
                     .i32(p.heads()).i32(p.kvHeads()).i32(D).f32(p.scale()).f32(p.softcap())
                     .ptr(pos).ptr(visible).i32(kind).i32(prefix).i32(n).i32(p.window());
             kernel(f16 ? KernelSpec.ATTN_PREFILL_F16 : KernelSpec.ATTN_PREFILL_F32)
-                    .launch(d, stream, a, (n + 15) / 16, p.heads(), 1, 128, smem);
+                    .launch(d, stream, a, (n + 15) / 16, p.heads(), 1, 128, prefillSmem);
         } else {
             int chunks = (end + ATTN_CHUNK - 1) / ATTN_CHUNK;
             long partial = scratch(4L * n * p.heads() * chunks * (D + 2));
@@ -631,9 +633,5 @@ public final class CudaBackend implements Backend {
         CURRENT_CONTEXT.remove();
         closed = true;
         arena.close();
-    }
-
-    static boolean isUnsupportedPtx(CudaException e) {
-        return e.code() == CudaErrors.UNSUPPORTED_PTX_VERSION;
     }
 }

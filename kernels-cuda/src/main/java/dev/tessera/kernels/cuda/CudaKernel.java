@@ -1,6 +1,7 @@
 package dev.tessera.kernels.cuda;
 
 import dev.tessera.kernels.cuda.driver.CudaDriver;
+import dev.tessera.kernels.cuda.driver.DriverApi;
 import dev.tessera.kernels.cuda.driver.LaunchArgs;
 import java.lang.foreign.MemorySegment;
 
@@ -27,7 +28,7 @@ final class CudaKernel {
             }
         }
         if (smem > dynamicSmemLimit) {
-            d.setFunctionAttribute(function, dev.tessera.kernels.cuda.driver.DriverApi.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem);
+            d.setFunctionAttribute(function, DriverApi.FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, smem);
             dynamicSmemLimit = smem;
         }
         d.launch(spec.name(), function, gx, gy, gz, block, 1, 1, smem, stream, a.pointers());

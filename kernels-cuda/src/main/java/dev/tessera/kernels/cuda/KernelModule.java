@@ -1,6 +1,7 @@
 package dev.tessera.kernels.cuda;
 
 import dev.tessera.kernels.cuda.driver.CudaDriver;
+import dev.tessera.kernels.cuda.driver.CudaErrors;
 import dev.tessera.kernels.cuda.driver.CudaException;
 import dev.tessera.kernels.cuda.driver.PtxVersion;
 import dev.tessera.kernels.cuda.ptx.PtxCompileException;
@@ -31,7 +32,7 @@ final class KernelModule {
         try {
             return new Loaded(load(d, r.ptx()), target.arch() + " PTX " + r.detail());
         } catch (CudaException e) {
-            if (!CudaBackend.isUnsupportedPtx(e)) throw e;
+            if (e.code() != CudaErrors.UNSUPPORTED_PTX_VERSION) throw e;
         }
         if (r.origin() != PtxResolver.Origin.COMPILED) {
             try {

@@ -171,15 +171,6 @@ public final class CudaDriver {
         catch (Throwable t) { throw rethrow(t); }
     }
 
-    /** Free and total device memory of the current context's device, in bytes. */
-    public long[] memoryInfo() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment free = a.allocate(JAVA_LONG), total = a.allocate(JAVA_LONG);
-            check("cuMemGetInfo", (int) h(DriverApi.MEM_GET_INFO).invokeExact(free, total));
-            return new long[] {free.get(JAVA_LONG, 0), total.get(JAVA_LONG, 0)};
-        } catch (Throwable t) { throw rethrow(t); }
-    }
-
     // ---------------------------------------------------------------- memory
 
     public long memAlloc(long bytes) {

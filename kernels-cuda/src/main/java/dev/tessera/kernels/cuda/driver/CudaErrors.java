@@ -10,9 +10,7 @@ public final class CudaErrors {
     private CudaErrors() {}
 
     public static final int SUCCESS = 0;
-    public static final int NOT_READY = 600;
     public static final int UNSUPPORTED_PTX_VERSION = 222;
-    public static final int STUB_LIBRARY = 34;
 
     private static final Map<Integer, String> NAMES = Map.ofEntries(
             Map.entry(0, "CUDA_SUCCESS"),

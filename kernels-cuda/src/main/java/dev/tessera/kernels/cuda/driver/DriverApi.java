@@ -37,7 +37,6 @@ public final class DriverApi {
     public static final Fn PRIMARY_CTX_RETAIN = fn("cuDevicePrimaryCtxRetain", ADDRESS, JAVA_INT);
     public static final Fn PRIMARY_CTX_RELEASE = fn("cuDevicePrimaryCtxRelease_v2", JAVA_INT);
     public static final Fn CTX_SET_CURRENT = fn("cuCtxSetCurrent", ADDRESS);
-    public static final Fn MEM_GET_INFO = fn("cuMemGetInfo_v2", ADDRESS, ADDRESS);
     public static final Fn MEM_ALLOC = fn("cuMemAlloc_v2", ADDRESS, JAVA_LONG);
     public static final Fn MEM_FREE = fn("cuMemFree_v2", JAVA_LONG);
     public static final Fn MEM_HOST_ALLOC = fn("cuMemHostAlloc", ADDRESS, JAVA_LONG, JAVA_INT);
@@ -69,7 +68,7 @@ public final class DriverApi {
     /** Every binding, in declaration order. */
     public static final List<Fn> ALL = List.of(INIT, DRIVER_GET_VERSION, GET_ERROR_NAME, DEVICE_GET_COUNT, DEVICE_GET,
             DEVICE_GET_NAME, DEVICE_GET_ATTRIBUTE, DEVICE_TOTAL_MEM, PRIMARY_CTX_RETAIN, PRIMARY_CTX_RELEASE,
-            CTX_SET_CURRENT, MEM_GET_INFO, MEM_ALLOC, MEM_FREE, MEM_HOST_ALLOC, MEM_FREE_HOST, MEMCPY_HTOD_ASYNC,
+            CTX_SET_CURRENT, MEM_ALLOC, MEM_FREE, MEM_HOST_ALLOC, MEM_FREE_HOST, MEMCPY_HTOD_ASYNC,
             MEMCPY_DTOH_ASYNC, MEMSET_D8_ASYNC, MODULE_LOAD_DATA_EX, MODULE_UNLOAD, MODULE_GET_FUNCTION,
             FUNC_SET_ATTRIBUTE, LAUNCH_KERNEL, STREAM_CREATE, STREAM_DESTROY, STREAM_SYNCHRONIZE, EVENT_CREATE,
             EVENT_RECORD, EVENT_SYNCHRONIZE, EVENT_DESTROY, STREAM_BEGIN_CAPTURE, STREAM_END_CAPTURE,
