@@ -4,14 +4,16 @@ import dev.tessera.tensor.TensorType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The scalar reference codec of one GGUF block type: the ground truth the fast kernels are
- * tested against. Each implementation documents its block layout (quant-formats.md section 3),
- * decodes exactly as ggml's {@code dequantize_row_*} does and encodes to the bytes ggml's
- * {@code quantize_*} writes, operation by operation.
+ * The scalar reference codec of one block type: the ground truth the fast kernels are tested
+ * against. Each implementation documents its block layout (quant-formats.md sections 3 and 5).
+ * The GGUF types decode exactly as ggml's {@code dequantize_row_*} does and encode to the bytes
+ * ggml's {@code quantize_*} writes, operation by operation; Tessera's own INT8/INT4 group types
+ * follow the same rules as their 32-element GGUF counterparts.
  */
 sealed interface BlockCodec
         permits F32Codec, F16Codec, BF16Codec, Q4_0Codec, Q4_1Codec, Q5_0Codec, Q5_1Codec, Q8_0Codec,
-                Q8_1Codec, Q2_KCodec, Q3_KCodec, Q4_KCodec, Q5_KCodec, Q6_KCodec, Q8_KCodec {
+                Q8_1Codec, Q2_KCodec, Q3_KCodec, Q4_KCodec, Q5_KCodec, Q6_KCodec, Q8_KCodec, Int8GroupCodec,
+                Int4GroupCodec {
 
     TensorType type();
 
@@ -44,8 +46,17 @@ sealed interface BlockCodec
             case Q5_K -> Q5_KCodec.INSTANCE;
             case Q6_K -> Q6_KCodec.INSTANCE;
             case Q8_K -> Q8_KCodec.INSTANCE;
+            case INT8_G32 -> Int8GroupCodec.G32;
+            case INT8_G64 -> Int8GroupCodec.G64;
+            case INT8_G128 -> Int8GroupCodec.G128;
+            case INT4_G32 -> Int4GroupCodec.G32;
+            case INT4_G64 -> Int4GroupCodec.G64;
+            case INT4_G128 -> Int4GroupCodec.G128;
+            case INT4A_G32 -> Int4GroupCodec.A_G32;
+            case INT4A_G64 -> Int4GroupCodec.A_G64;
+            case INT4A_G128 -> Int4GroupCodec.A_G128;
             default -> throw new IllegalArgumentException("tensor type " + type + ": no reference codec"
-                    + " (expected F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q8_1, Q2_K..Q6_K or Q8_K)");
+                    + " (expected F32, F16, BF16, Q4_0..Q8_1, Q2_K..Q8_K, INT8_G* or INT4(A)_G*)");
         };
     }
 }

@@ -5,8 +5,8 @@ import dev.tessera.tensor.TensorType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Scalar reference dequantization of every GGUF weight and activation type: bit-identical to
- * ggml's {@code dequantize_row_*}. Plain and slow on purpose; it is what fast kernels are
+ * Scalar reference dequantization of every GGUF weight and activation type (bit-identical to
+ * ggml's {@code dequantize_row_*}) and of Tessera's INT8/INT4 group types. Plain and slow on purpose; it is what fast kernels are
  * checked against.
  */
 public final class Dequantizer {

@@ -23,6 +23,12 @@ final class Q2_KCodec implements BlockCodec {
     @Override
     public TensorType type() { return TensorType.Q2_K; }
 
+    /** Code (0..3) of element {@code e = 128n + 32j + l} of the block at {@code o}. */
+    static int code(MemorySegment s, long o, int e) {
+        int n = e >> 7, j = (e >> 5) & 3, l = e & 31;
+        return (Bytes.u8(s, o + 16 + 32 * n + l) >> (2 * j)) & 3;
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {
@@ -31,12 +37,10 @@ final class Q2_KCodec implements BlockCodec {
             float d = Bytes.half(src, o + 80);
             float dmin = Bytes.half(src, o + 82);
             for (int e = 0; e < QK; e++) {
-                int n = e >> 7, j = (e >> 5) & 3, l = e & 31;
-                int q = (Bytes.u8(src, o + 16 + 32 * n + l) >> (2 * j)) & 3;
                 int s = Bytes.u8(src, o + e / 16);
                 float dl = d * (s & 0xF);
                 float ml = dmin * (s >> 4);
-                dst[y + e] = dl * q - ml;
+                dst[y + e] = dl * code(src, o, e) - ml;
             }
         }
     }

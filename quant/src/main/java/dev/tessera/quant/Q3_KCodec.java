@@ -45,6 +45,14 @@ final class Q3_KCodec implements BlockCodec {
         }
     }
 
+    /** Signed code (−4..3) of element {@code e = 128n + 32j + l} of the block at {@code o}. */
+    static int code(MemorySegment s, long o, int e) {
+        int n = e >> 7, j = (e >> 5) & 3, l = e & 31;
+        int low = (Bytes.u8(s, o + 32 + 32 * n + l) >> (2 * j)) & 3;
+        int high = (Bytes.u8(s, o + l) >> (4 * n + j)) & 1;
+        return low - (high != 0 ? 0 : 4);
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {
@@ -52,11 +60,8 @@ final class Q3_KCodec implements BlockCodec {
             int y = dstOffset + b * QK;
             float d = Bytes.half(src, o + 108);
             for (int e = 0; e < QK; e++) {
-                int n = e >> 7, j = (e >> 5) & 3, l = e & 31;
-                int low = (Bytes.u8(src, o + 32 + 32 * n + l) >> (2 * j)) & 3;
-                int high = (Bytes.u8(src, o + l) >> (4 * n + j)) & 1;
                 float dl = d * scale(src, o + 96, e / 16);
-                dst[y + e] = dl * (low - (high != 0 ? 0 : 4));
+                dst[y + e] = dl * code(src, o, e);
             }
         }
     }

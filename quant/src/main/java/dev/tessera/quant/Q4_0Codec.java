@@ -11,6 +11,10 @@ import java.lang.foreign.MemorySegment;
  *                           y = (code - 8) * d
  * </pre>
  * The nibble order puts the first half of the block in the low nibbles (not adjacent pairs).
+ *
+ * <p>The encoder computes {@code x·id + 8.5} as two rounded float operations, not a fused
+ * multiply-add: llama.cpp builds ggml-base (where the quantizers live) without FMA flags, and
+ * this unfused form reproduces every block of the llama-quantize outputs in the test models.
  */
 final class Q4_0Codec implements BlockCodec {
     static final Q4_0Codec INSTANCE = new Q4_0Codec();
@@ -21,6 +25,12 @@ final class Q4_0Codec implements BlockCodec {
 
     @Override
     public TensorType type() { return TensorType.Q4_0; }
+
+    /** Signed code (−8..7) of element {@code e} of the block at {@code o}: the value is code·d. */
+    static int code(MemorySegment s, long o, int e) {
+        int b = Bytes.u8(s, o + 2 + (e & 15));
+        return (e < 16 ? b & 0xF : b >> 4) - 8;
+    }
 
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {

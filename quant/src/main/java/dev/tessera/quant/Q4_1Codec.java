@@ -21,6 +21,12 @@ final class Q4_1Codec implements BlockCodec {
     @Override
     public TensorType type() { return TensorType.Q4_1; }
 
+    /** Code (0..15) of element {@code e} of the block at {@code o}: the value is code·d + m. */
+    static int code(MemorySegment s, long o, int e) {
+        int b = Bytes.u8(s, o + 4 + (e & 15));
+        return e < 16 ? b & 0xF : b >> 4;
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {

@@ -24,6 +24,12 @@ final class Q4_KCodec implements BlockCodec {
     @Override
     public TensorType type() { return TensorType.Q4_K; }
 
+    /** Code (0..15) of element {@code e = 64c + 32h + l} of the block at {@code o}. */
+    static int code(MemorySegment s, long o, int e) {
+        int c = e >> 6, h = (e >> 5) & 1, l = e & 31;
+        return (Bytes.u8(s, o + 16 + 32 * c + l) >> (4 * h)) & 0xF;
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {
@@ -34,11 +40,7 @@ final class Q4_KCodec implements BlockCodec {
             for (int j = 0; j < 8; j++) {
                 float dl = d * KScales.scale(src, o + 4, j);
                 float ml = dmin * KScales.min(src, o + 4, j);
-                int c = j >> 1, shift = 4 * (j & 1);
-                for (int l = 0; l < 32; l++) {
-                    int q = (Bytes.u8(src, o + 16 + 32 * c + l) >> shift) & 0xF;
-                    dst[y + 32 * j + l] = dl * q - ml;
-                }
+                for (int e = 32 * j; e < 32 * j + 32; e++) dst[y + e] = dl * code(src, o, e) - ml;
             }
         }
     }

@@ -22,6 +22,13 @@ final class Q5_0Codec implements BlockCodec {
     @Override
     public TensorType type() { return TensorType.Q5_0; }
 
+    /** Signed code (−16..15) of element {@code e} of the block at {@code o}: the value is code·d. */
+    static int code(MemorySegment s, long o, int e) {
+        int b = Bytes.u8(s, o + 6 + (e & 15));
+        int low = e < 16 ? b & 0xF : b >> 4;
+        return (low | (((Bytes.i32(s, o + 2) >>> e) & 1) << 4)) - 16;
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {

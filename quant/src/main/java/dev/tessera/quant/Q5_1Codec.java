@@ -23,6 +23,13 @@ final class Q5_1Codec implements BlockCodec {
     @Override
     public TensorType type() { return TensorType.Q5_1; }
 
+    /** Code (0..31) of element {@code e} of the block at {@code o}: the value is code·d + m. */
+    static int code(MemorySegment s, long o, int e) {
+        int b = Bytes.u8(s, o + 8 + (e & 15));
+        int low = e < 16 ? b & 0xF : b >> 4;
+        return low | (((Bytes.i32(s, o + 4) >>> e) & 1) << 4);
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {

@@ -24,6 +24,14 @@ final class Q5_KCodec implements BlockCodec {
     @Override
     public TensorType type() { return TensorType.Q5_K; }
 
+    /** Code (0..31) of element {@code e = 64c + 32h + l} of the block at {@code o}. */
+    static int code(MemorySegment s, long o, int e) {
+        int c = e >> 6, h = (e >> 5) & 1, l = e & 31;
+        int low = (Bytes.u8(s, o + 48 + 32 * c + l) >> (4 * h)) & 0xF;
+        int high = (Bytes.u8(s, o + 16 + l) >> (e >> 5)) & 1;
+        return low | (high << 4);
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {
@@ -34,12 +42,7 @@ final class Q5_KCodec implements BlockCodec {
             for (int j = 0; j < 8; j++) {
                 float dl = d * KScales.scale(src, o + 4, j);
                 float ml = dmin * KScales.min(src, o + 4, j);
-                int c = j >> 1, shift = 4 * (j & 1);
-                for (int l = 0; l < 32; l++) {
-                    int low = (Bytes.u8(src, o + 48 + 32 * c + l) >> shift) & 0xF;
-                    int high = (Bytes.u8(src, o + 16 + l) >> j) & 1;
-                    dst[y + 32 * j + l] = dl * (low | (high << 4)) - ml;
-                }
+                for (int e = 32 * j; e < 32 * j + 32; e++) dst[y + e] = dl * code(src, o, e) - ml;
             }
         }
     }

@@ -24,19 +24,21 @@ final class Q6_KCodec implements BlockCodec {
     @Override
     public TensorType type() { return TensorType.Q6_K; }
 
+    /** Signed code (−32..31) of element {@code e = 128n + 32k + l} of the block at {@code o}. */
+    static int code(MemorySegment s, long o, int e) {
+        int n = e >> 7, k = (e >> 5) & 3, l = e & 31;
+        int low = (Bytes.u8(s, o + 64 * n + 32 * (k & 1) + l) >> (4 * (k >> 1))) & 0xF;
+        int high = (Bytes.u8(s, o + 128 + 32 * n + l) >> (2 * k)) & 3;
+        return (low | (high << 4)) - 32;
+    }
+
     @Override
     public void decode(MemorySegment src, long offset, float[] dst, int dstOffset, int blocks) {
         for (int b = 0; b < blocks; b++) {
             long o = offset + (long) b * BYTES;
             int y = dstOffset + b * QK;
             float d = Bytes.half(src, o + 208);
-            for (int e = 0; e < QK; e++) {
-                int n = e >> 7, k = (e >> 5) & 3, l = e & 31;
-                int low = (Bytes.u8(src, o + 64 * n + 32 * (k & 1) + l) >> (4 * (k >> 1))) & 0xF;
-                int high = (Bytes.u8(src, o + 128 + 32 * n + l) >> (2 * k)) & 3;
-                int q = (low | (high << 4)) - 32;
-                dst[y + e] = d * Bytes.i8(src, o + 192 + e / 16) * q;
-            }
+            for (int e = 0; e < QK; e++) dst[y + e] = d * Bytes.i8(src, o + 192 + e / 16) * code(src, o, e);
         }
     }
 

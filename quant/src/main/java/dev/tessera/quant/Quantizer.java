@@ -4,10 +4,11 @@ import dev.tessera.tensor.TensorType;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Scalar reference quantization to every GGUF type with a reference codec, producing the same
- * bytes as ggml's {@code quantize_*} (llama-quantize): without importance weights the
- * {@code quantize_row_*_ref} paths, with them the {@code quantize_row_*_impl} paths. Q8_0 and
- * the plain float types ignore importance, as ggml does. Not fast; allocates only per row.
+ * Scalar reference quantization to every type with a reference codec. For the GGUF types it
+ * produces the same bytes as ggml's {@code quantize_*} (llama-quantize): without importance
+ * weights the {@code quantize_row_*_ref} paths, with them the {@code quantize_row_*_impl} paths;
+ * Q8_0, INT8_G* and the plain float types ignore importance, as ggml does for Q8_0. Not fast;
+ * allocates only per row.
  */
 public final class Quantizer {
     private Quantizer() {}

@@ -8,10 +8,12 @@ import dev.tessera.tensor.Shape;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 import java.util.HexFormat;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.junit.jupiter.api.Test;
 
 class DequantizerTest {
 
@@ -68,8 +70,8 @@ class DequantizerTest {
         for (int i = 0; i < 128; i++) block[16 + i] = (byte) ((i % 16) | (((15 - i) & 15) << 4));
         float[] y = new float[256];
         Dequantizer.dequantizeRow(TensorType.Q4_K, s, 0, y, 0, 256);
-        assertArrayEquals(new float[] {0, 0.5f, 1.0f, 1.5f}, java.util.Arrays.copyOfRange(y, 0, 4));
-        assertArrayEquals(new float[] {73.75f, 68.75f, 63.75f, 58.75f}, java.util.Arrays.copyOfRange(y, 32, 36));
+        assertArrayEquals(new float[] {0, 0.5f, 1.0f, 1.5f}, Arrays.copyOfRange(y, 0, 4));
+        assertArrayEquals(new float[] {73.75f, 68.75f, 63.75f, 58.75f}, Arrays.copyOfRange(y, 32, 36));
         assertEquals(-15.5f, y[255]);
     }
 
@@ -79,9 +81,8 @@ class DequantizerTest {
         int[] m = {0, 5, 15, 25, 35, 45, 55, 62};
         MemorySegment packed = MemorySegment.ofArray(new byte[12]);
         KScales.pack(sc, m, packed, 0);
-        assertEquals(HexFormat.of().formatHex(hex("81 ca d4 de 80 85 cf d9 38 d2 7c ef").toArray(
-                java.lang.foreign.ValueLayout.JAVA_BYTE)), HexFormat.of().formatHex(packed.toArray(
-                java.lang.foreign.ValueLayout.JAVA_BYTE)));
+        assertArrayEquals(hex("81 ca d4 de 80 85 cf d9 38 d2 7c ef").toArray(ValueLayout.JAVA_BYTE),
+                packed.toArray(ValueLayout.JAVA_BYTE));
         for (int j = 0; j < 8; j++) {
             assertEquals(sc[j], KScales.scale(packed, 0, j));
             assertEquals(m[j], KScales.min(packed, 0, j));
@@ -93,8 +94,8 @@ class DequantizerTest {
         int[] sc = {-32, -20, -8, 0, 5, 10, 15, 31, -1, -2, -3, -4, 7, 8, 9, 30};
         MemorySegment packed = MemorySegment.ofArray(new byte[12]);
         Q3_KCodec.packScales(sc, packed, 0);
-        assertArrayEquals(hex("f0 ec d8 c0 75 8a 9f ef 98 98 99 de").toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
-                packed.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE));
+        assertArrayEquals(hex("f0 ec d8 c0 75 8a 9f ef 98 98 99 de").toArray(ValueLayout.JAVA_BYTE),
+                packed.toArray(ValueLayout.JAVA_BYTE));
         for (int j = 0; j < 16; j++) assertEquals(sc[j], Q3_KCodec.scale(packed, 0, j), "scale " + j);
     }
 
@@ -115,7 +116,23 @@ class DequantizerTest {
         assertArrayEquals(v.floats(), Dequantizer.dequantize(t));
         float[] row = new float[512];
         Dequantizer.dequantizeRow(TensorType.Q6_K, v.bytes(), t.rowBytes(), row, 0, 512);
-        assertArrayEquals(java.util.Arrays.copyOfRange(v.floats(), 512, 1024), row);
+        assertArrayEquals(Arrays.copyOfRange(v.floats(), 512, 1024), row);
+    }
+
+    /** Every fixed-block type except the plain integer/F64 ones has a codec of its own type. */
+    @Test
+    void everyBlockTypeHasACodec() {
+        for (TensorType t : TensorType.values()) {
+            boolean plainNumbers = switch (t) {
+                case I8, I16, I32, I64, F64 -> true;
+                default -> false;
+            };
+            if (!t.hasFixedBlocks() || plainNumbers) {
+                assertThrows(IllegalArgumentException.class, () -> BlockCodec.of(t), t.toString());
+            } else {
+                assertEquals(t, BlockCodec.of(t).type());
+            }
+        }
     }
 
     @Test

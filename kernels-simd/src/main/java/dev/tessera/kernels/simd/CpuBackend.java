@@ -1,0 +1,312 @@
+package dev.tessera.kernels.simd;
+
+import dev.tessera.quant.Dequantizer;
+import dev.tessera.tensor.AttentionMask;
+import dev.tessera.tensor.AttentionParams;
+import dev.tessera.tensor.Backend;
+import dev.tessera.tensor.Buffer;
+import dev.tessera.tensor.KvCache;
+import dev.tessera.tensor.Parallel;
+import dev.tessera.tensor.Rope;
+import dev.tessera.tensor.Tensor;
+import dev.tessera.tensor.TensorType;
+import dev.tessera.tensor.Weight;
+
+/** The CPU backend: activations in heap float arrays, weights read in place from their (mmap'd) bytes. */
+public final class CpuBackend implements Backend {
+    /** Elementwise ops on fewer floats than this run on the calling thread alone. */
+    private static final int PARALLEL_ELEMENTWISE = 1 << 16;
+
+    private final Parallel parallel;
+    private final boolean ownsPool;
+    private final Q8Rows q8 = new Q8Rows();
+    private final MatmulJob matmulJob = new MatmulJob();
+    private final Scratch[] scratch;
+    private final Attention attention;
+
+    /** A backend with its own pool of {@code threads} threads. */
+    public CpuBackend(int threads) {
+        this(new Parallel(threads), true);
+    }
+
+    /** A backend with one thread per available processor. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A backend sharing {@code parallel} (which the caller closes). */
+    public CpuBackend(Parallel parallel) {
+        this(parallel, false);
+    }
+
+    private CpuBackend(Parallel parallel, boolean ownsPool) {
+        this.parallel = parallel;
+        this.ownsPool = ownsPool;
+        this.scratch = new Scratch[parallel.threads()];
+        for (int i = 0; i < scratch.length; i++) scratch[i] = new Scratch();
+        this.attention = new Attention(parallel.threads());
+    }
+
+    /** Threads used by the kernels. */
+    public int threads() { return parallel.threads(); }
+
+    @Override
+    public String name() { return "cpu"; }
+
+    @Override
+    public Weight load(Tensor tensor) {
+        PackedWeight packed = switch (tensor.type()) {
+            case F32, F16, BF16 -> new FloatWeight(tensor);
+            case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor);
+            case Q8_0, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor);
+            default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
+                    + " is not supported by the CPU backend (expected F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K..Q6_K)");
+        };
+        if (tensor.cols() > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("tensor " + tensor.name() + ": rows of " + tensor.cols() + " elements are too long");
+        }
+        float[] vector = null;
+        if (tensor.shape().rank() == 1 || tensor.rows() == 1) {
+            vector = new float[(int) tensor.cols()];
+            Dequantizer.dequantizeRow(tensor.type(), tensor.data(), 0, vector, 0, vector.length);
+        }
+        return new CpuWeight(tensor, vector, packed);
+    }
+
+    @Override
+    public Buffer allocate(long floats) {
+        if (floats < 0 || floats > Integer.MAX_VALUE - 16) {
+            throw new IllegalArgumentException("buffer of " + floats + " floats: expected 0.." + (Integer.MAX_VALUE - 16));
+        }
+        return new CpuBuffer(new float[(int) floats], 0, (int) floats);
+    }
+
+    @Override
+    public KvCache kvCache(int layers, int capacity, int kvHeads, int headDim, TensorType type) {
+        return new CpuKvCache(layers, capacity, kvHeads, headDim, type);
+    }
+
+    @Override
+    public void embed(Weight table, int[] tokens, Buffer out) {
+        CpuWeight w = CpuWeight.of(table);
+        CpuBuffer o = CpuBuffer.of(out);
+        int cols = (int) w.cols();
+        checkSize(o, (long) tokens.length * cols, "embed output");
+        long rowBytes = w.tensor.rowBytes();
+        for (int i = 0; i < tokens.length; i++) {
+            if (tokens[i] < 0 || tokens[i] >= w.rows()) {
+                throw new IllegalArgumentException("token " + tokens[i] + ": outside " + w.name() + " rows 0.." + (w.rows() - 1));
+            }
+            Dequantizer.dequantizeRow(w.type(), w.tensor.data(), tokens[i] * rowBytes, o.data, o.offset + i * cols, cols);
+        }
+    }
+
+    @Override
+    public void matmul(Weight weight, Buffer x, int n, Buffer out) {
+        CpuWeight w = CpuWeight.of(weight);
+        CpuBuffer xb = CpuBuffer.of(x);
+        CpuBuffer ob = CpuBuffer.of(out);
+        int cols = (int) w.cols();
+        int rows = Math.toIntExact(w.rows());
+        checkSize(xb, (long) n * cols, "matmul input for " + w.name());
+        checkSize(ob, (long) n * rows, "matmul output for " + w.name());
+        if (w.packed.wantsQ8()) q8.quantize(xb.data, xb.offset, n, cols);
+        matmulJob.set(w.packed, xb, n, ob, rows);
+        parallel.split(rows, 4, matmulJob);
+    }
+
+    @Override
+    public void addBias(Buffer x, Weight bias, int n) {
+        CpuBuffer xb = CpuBuffer.of(x);
+        float[] b = CpuWeight.of(bias).vector();
+        checkSize(xb, (long) n * b.length, "addBias input");
+        for (int i = 0; i < n; i++) Vec.add(xb.data, xb.offset + i * b.length, b, 0, b.length);
+    }
+
+    @Override
+    public void rmsNorm(Buffer x, Weight g, int rows, int cols, float eps, Buffer out) {
+        CpuBuffer xb = CpuBuffer.of(x);
+        CpuBuffer ob = CpuBuffer.of(out);
+        float[] gain = CpuWeight.of(g).vector();
+        if (gain.length != cols) throw new IllegalArgumentException("rmsNorm gain " + g.name() + " has " + gain.length + " values, expected " + cols);
+        checkSize(xb, (long) rows * cols, "rmsNorm input");
+        checkSize(ob, (long) rows * cols, "rmsNorm output");
+        for (int r = 0; r < rows; r++) Vec.rmsNorm(xb.data, xb.offset + r * cols, gain, ob.data, ob.offset + r * cols, cols, eps);
+    }
+
+    @Override
+    public void rope(Buffer x, int n, int heads, int headDim, int[] positions, Rope rope) {
+        CpuBuffer xb = CpuBuffer.of(x);
+        checkSize(xb, (long) n * heads * headDim, "rope input");
+        if (rope.dims() > headDim) throw new IllegalArgumentException("rope dims " + rope.dims() + " exceed head dim " + headDim);
+        int half = rope.dims() / 2;
+        for (int i = 0; i < n; i++) {
+            for (int p = 0; p < half; p++) {
+                double angle = positions[i] * (double) rope.invFreq()[p];
+                float cos = (float) Math.cos(angle);
+                float sin = (float) Math.sin(angle);
+                for (int h = 0; h < heads; h++) {
+                    int base = xb.offset + (i * heads + h) * headDim;
+                    int a = rope.neox() ? base + p : base + 2 * p;
+                    int b = rope.neox() ? base + p + half : base + 2 * p + 1;
+                    float x0 = xb.data[a];
+                    float x1 = xb.data[b];
+                    xb.data[a] = x0 * cos - x1 * sin;
+                    xb.data[b] = x0 * sin + x1 * cos;
+                }
+            }
+        }
+    }
+
+    @Override
+    public void storeKv(KvCache cache, int layer, Buffer k, Buffer v, int n, int[] slots) {
+        CpuKvCache c = CpuKvCache.of(cache);
+        CpuBuffer kb = CpuBuffer.of(k);
+        CpuBuffer vb = CpuBuffer.of(v);
+        int w = c.slotWidth();
+        checkSize(kb, (long) n * w, "storeKv keys");
+        checkSize(vb, (long) n * w, "storeKv values");
+        for (int i = 0; i < n; i++) {
+            if (slots[i] < 0 || slots[i] >= c.capacity()) {
+                throw new IllegalArgumentException("kv slot " + slots[i] + ": outside 0.." + (c.capacity() - 1));
+            }
+            int dst = slots[i] * w;
+            if (c.type() == TensorType.F32) {
+                System.arraycopy(kb.data, kb.offset + i * w, c.keysF32[layer], dst, w);
+                System.arraycopy(vb.data, vb.offset + i * w, c.valuesF32[layer], dst, w);
+            } else {
+                for (int e = 0; e < w; e++) {
+                    c.keysF16[layer][dst + e] = Float.floatToFloat16(kb.data[kb.offset + i * w + e]);
+                    c.valuesF16[layer][dst + e] = Float.floatToFloat16(vb.data[vb.offset + i * w + e]);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void moveKv(KvCache cache, int[] from, int[] to) {
+        CpuKvCache c = CpuKvCache.of(cache);
+        int w = c.slotWidth();
+        for (int i = 0; i < from.length; i++) {
+            if (from[i] == to[i]) continue;
+            for (int l = 0; l < c.layers(); l++) {
+                if (c.type() == TensorType.F32) {
+                    System.arraycopy(c.keysF32[l], from[i] * w, c.keysF32[l], to[i] * w, w);
+                    System.arraycopy(c.valuesF32[l], from[i] * w, c.valuesF32[l], to[i] * w, w);
+                } else {
+                    System.arraycopy(c.keysF16[l], from[i] * w, c.keysF16[l], to[i] * w, w);
+                    System.arraycopy(c.valuesF16[l], from[i] * w, c.valuesF16[l], to[i] * w, w);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void attention(Buffer q, KvCache cache, int layer, int n, int[] positions, AttentionMask mask,
+                          AttentionParams params, Buffer out) {
+        CpuKvCache c = CpuKvCache.of(cache);
+        CpuBuffer qb = CpuBuffer.of(q);
+        CpuBuffer ob = CpuBuffer.of(out);
+        if (params.headDim() != c.headDim() || params.kvHeads() != c.kvHeads()) {
+            throw new IllegalArgumentException("attention params " + params + " do not match the kv cache ("
+                    + c.kvHeads() + " kv heads of " + c.headDim() + ")");
+        }
+        long width = (long) n * params.heads() * params.headDim();
+        checkSize(qb, width, "attention queries");
+        checkSize(ob, width, "attention output");
+        int limit = switch (mask) {
+            case AttentionMask.Causal ignored -> {
+                int m = 0;
+                for (int i = 0; i < n; i++) m = Math.max(m, positions[i] + 1);
+                yield m;
+            }
+            case AttentionMask.Tree t -> t.prefix() + n;
+        };
+        if (limit > c.capacity()) throw new IllegalArgumentException("attention reaches slot " + (limit - 1) + " beyond kv capacity " + c.capacity());
+        attention.run(parallel, qb, c, layer, n, positions, mask, params, ob);
+    }
+
+    @Override
+    public void gatedActivation(Buffer gate, Buffer up, long count, Activation act) {
+        CpuBuffer g = CpuBuffer.of(gate);
+        CpuBuffer u = CpuBuffer.of(up);
+        checkSize(g, count, "gate");
+        checkSize(u, count, "up");
+        int n = (int) count;
+        if (n < PARALLEL_ELEMENTWISE) {
+            gated(g, u, act, 0, n);
+        } else {
+            parallel.split(n, Lanes.FLOATS, (worker, start, end) -> gated(g, u, act, start, end));
+        }
+    }
+
+    private static void gated(CpuBuffer g, CpuBuffer u, Activation act, int start, int end) {
+        switch (act) {
+            case SILU -> Vec.swiglu(g.data, g.offset + start, u.data, u.offset + start, end - start);
+            case GELU_TANH -> Vec.geglu(g.data, g.offset + start, u.data, u.offset + start, end - start);
+        }
+    }
+
+    @Override
+    public void add(Buffer dst, Buffer src, long count) {
+        CpuBuffer d = CpuBuffer.of(dst);
+        CpuBuffer s = CpuBuffer.of(src);
+        checkSize(d, count, "add destination");
+        checkSize(s, count, "add source");
+        Vec.add(d.data, d.offset, s.data, s.offset, (int) count);
+    }
+
+    @Override
+    public void scale(Buffer x, long count, float s) {
+        CpuBuffer b = CpuBuffer.of(x);
+        checkSize(b, count, "scale input");
+        Vec.scale(b.data, b.offset, (int) count, s);
+    }
+
+    @Override
+    public void softcap(Buffer x, long count, float cap) {
+        CpuBuffer b = CpuBuffer.of(x);
+        checkSize(b, count, "softcap input");
+        Vec.softcap(b.data, b.offset, (int) count, cap);
+    }
+
+    @Override
+    public int argmax(Buffer x, long offset, int count) {
+        CpuBuffer b = CpuBuffer.of(x);
+        if (offset < 0 || count <= 0 || offset + count > b.length) {
+            throw new IllegalArgumentException("argmax over " + count + " floats at " + offset + ": outside buffer of " + b.length);
+        }
+        return Vec.argmax(b.data, b.offset + (int) offset, count);
+    }
+
+    @Override
+    public void close() {
+        if (ownsPool) parallel.close();
+    }
+
+    /** The parallel part of {@link #matmul}, reused so that a call allocates nothing. */
+    private final class MatmulJob implements Parallel.Range {
+        private PackedWeight w;
+        private CpuBuffer x;
+        private int n;
+        private CpuBuffer out;
+        private int rows;
+
+        void set(PackedWeight w, CpuBuffer x, int n, CpuBuffer out, int rows) {
+            this.w = w;
+            this.x = x;
+            this.n = n;
+            this.out = out;
+            this.rows = rows;
+        }
+
+        @Override
+        public void run(int worker, int start, int end) {
+            w.rows(x.data, x.offset, q8, n, start, end, out.data, out.offset, rows, scratch[worker]);
+        }
+    }
+
+    private static void checkSize(CpuBuffer b, long need, String what) {
+        if (b.length < need) throw new IllegalArgumentException(what + ": buffer has " + b.length + " floats, needs " + need);
+    }
+}
