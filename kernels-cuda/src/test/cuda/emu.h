@@ -1,10 +1,13 @@
 // Host emulation of the CUDA built-ins the kernels use, so tests can run the real kernel code
-// without a GPU: every thread of a block is a std::thread, blocks run one after another,
-// __syncthreads is a block barrier and warp shuffles exchange through a per-warp barrier.
-// Slow and only for small problems; it checks indexing, masking and reduction logic, not speed.
+// without a GPU. Every CUDA thread of a block is a fiber (ucontext) on one OS thread; blocks run
+// one after another; __syncthreads is a barrier over the block's fibers and warp shuffles exchange
+// values through a per-warp barrier. Fibers switch only at those barriers, so a block behaves as
+// if its threads ran in lockstep between synchronization points. Slow, for small problems only:
+// it checks indexing, masking and reduction logic, not speed or memory-model subtleties.
 #pragma once
+#include <ucontext.h>
+
 #include <algorithm>
-#include <barrier>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -22,30 +25,65 @@ struct emu_dim3 {
     unsigned x = 1, y = 1, z = 1;
 };
 
-inline thread_local emu_dim3 threadIdx, blockIdx;
-inline emu_dim3 blockDim, gridDim;
-inline std::vector<float> emu_dynamic;
-
-#define TESSERA_DYNAMIC_SMEM(name) float* name = emu_dynamic.data()
-
-struct emu_warp {
-    std::barrier<> bar{32};
-    uint64_t slot[32];
+struct emu_fiber {
+    ucontext_t ctx;
+    emu_dim3 tid;
+    bool done = false;
+    std::unique_ptr<char[]> stack;  // not zeroed: only the pages a fiber touches get committed
 };
-inline std::unique_ptr<std::barrier<>> emu_block_barrier;
-inline std::vector<std::unique_ptr<emu_warp>> emu_warps;
 
-inline void __syncthreads() { emu_block_barrier->arrive_and_wait(); }
+struct emu_state {
+    emu_dim3 block, grid, blockIndex;
+    std::vector<emu_fiber> fibers;
+    emu_fiber* current = nullptr;
+    ucontext_t scheduler;
+    unsigned live = 0;
+    // Block barrier and per-warp barriers: arrivals and a generation that releases the waiters.
+    unsigned arrived = 0, generation = 0;
+    std::vector<unsigned> warpArrived, warpGeneration, warpLive;
+    std::vector<uint64_t> warpSlots;
+    std::vector<float> dynamicSmem;
+};
+
+inline thread_local emu_state* emu = nullptr;
+
+#define threadIdx (emu->current->tid)
+#define blockIdx (emu->blockIndex)
+#define blockDim (emu->block)
+#define gridDim (emu->grid)
+#define TESSERA_DYNAMIC_SMEM(name) float* name = emu->dynamicSmem.data()
+
+inline void emu_yield() { swapcontext(&emu->current->ctx, &emu->scheduler); }
+
+inline void __syncthreads() {
+    unsigned gen = emu->generation;
+    if (++emu->arrived == emu->live) {
+        emu->arrived = 0;
+        emu->generation++;
+        return;
+    }
+    while (emu->generation == gen) emu_yield();
+}
+
+inline void emu_warp_barrier(unsigned w) {
+    unsigned gen = emu->warpGeneration[w];
+    if (++emu->warpArrived[w] == emu->warpLive[w]) {
+        emu->warpArrived[w] = 0;
+        emu->warpGeneration[w]++;
+        return;
+    }
+    while (emu->warpGeneration[w] == gen) emu_yield();
+}
 
 template <class T>
 T emu_shfl(T v, int src) {
-    emu_warp& w = *emu_warps[threadIdx.x / 32];
+    unsigned t = threadIdx.x, w = t / 32;
     uint64_t bits = 0;
     std::memcpy(&bits, &v, sizeof(T));
-    w.slot[threadIdx.x % 32] = bits;
-    w.bar.arrive_and_wait();
-    uint64_t got = w.slot[src & 31];
-    w.bar.arrive_and_wait();
+    emu->warpSlots[t] = bits;
+    emu_warp_barrier(w);
+    uint64_t got = emu->warpSlots[w * 32 + (src & 31)];
+    emu_warp_barrier(w);
     T r;
     std::memcpy(&r, &got, sizeof(T));
     return r;
@@ -60,30 +98,70 @@ inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 using std::max;
 using std::min;
 
+template <class F>
+void emu_fiber_entry_impl(F* body) {
+    (*body)();
+    emu->current->done = true;
+    emu->live--;
+    // A finished thread no longer counts at barriers; release any barrier it was the last one missing.
+    unsigned w = emu->current->tid.x / 32;
+    emu->warpLive[w]--;
+    if (emu->arrived > 0 && emu->arrived == emu->live) { emu->arrived = 0; emu->generation++; }
+    if (emu->warpArrived[w] > 0 && emu->warpArrived[w] == emu->warpLive[w]) { emu->warpArrived[w] = 0; emu->warpGeneration[w]++; }
+}
+
+template <class F>
+void emu_fiber_entry(unsigned lo, unsigned hi) {
+    F* body = (F*) (((uintptr_t) hi << 32) | lo);
+    emu_fiber_entry_impl(body);
+}
+
 template <class... P, class... A>
 void emu_launch(void (*kernel)(P...), emu_dim3 grid, emu_dim3 block, size_t smemBytes, A... args) {
-    gridDim = grid;
-    blockDim = block;
-    emu_dynamic.assign(smemBytes / sizeof(float) + 1, 0.f);
-    unsigned threads = block.x * block.y * block.z;
-    emu_block_barrier = std::make_unique<std::barrier<>>(threads);
-    emu_warps.clear();
-    for (unsigned w = 0; w < (threads + 31) / 32; w++) emu_warps.push_back(std::make_unique<emu_warp>());
-    // One OS thread per CUDA thread for the whole launch; they step through the blocks together,
-    // meeting at a barrier after each block (so one block's shared memory is never in use twice).
-    std::barrier<> blockDone(threads);
-    std::vector<std::thread> pool;
-    for (unsigned t = 0; t < threads; t++) {
-        pool.emplace_back([=, &blockDone] {
-            threadIdx = {t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
-            for (unsigned bz = 0; bz < grid.z; bz++)
-                for (unsigned by = 0; by < grid.y; by++)
-                    for (unsigned bx = 0; bx < grid.x; bx++) {
-                        blockIdx = {bx, by, bz};
-                        kernel(((P) args)...);
-                        blockDone.arrive_and_wait();
+    // Runs on its own OS thread so the fibers never run on a thread the caller (a JVM) owns.
+    std::thread runner([=] {
+        emu_state s;
+        emu = &s;
+        s.grid = grid;
+        s.block = block;
+        s.dynamicSmem.assign(smemBytes / sizeof(float) + 1, 0.f);
+        unsigned threads = block.x * block.y * block.z, warps = (threads + 31) / 32;
+        s.fibers.resize(threads);
+        const size_t stackBytes = 64 * 1024;
+        for (auto& f : s.fibers) f.stack.reset(new char[stackBytes]);
+        s.warpSlots.assign(warps * 32, 0);
+        auto body = [&] { kernel(((P) args)...); };
+        using Body = decltype(body);
+        for (unsigned bz = 0; bz < grid.z; bz++)
+            for (unsigned by = 0; by < grid.y; by++)
+                for (unsigned bx = 0; bx < grid.x; bx++) {
+                    s.blockIndex = {bx, by, bz};
+                    s.live = threads;
+                    s.arrived = 0;
+                    s.warpArrived.assign(warps, 0);
+                    s.warpGeneration.assign(warps, 0);
+                    s.warpLive.assign(warps, 0);
+                    for (unsigned t = 0; t < threads; t++) {
+                        emu_fiber& f = s.fibers[t];
+                        f.done = false;
+                        f.tid = {t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
+                        s.warpLive[t / 32]++;
+                        getcontext(&f.ctx);
+                        f.ctx.uc_stack.ss_sp = f.stack.get();
+                        f.ctx.uc_stack.ss_size = stackBytes;
+                        f.ctx.uc_link = &s.scheduler;
+                        uintptr_t p = (uintptr_t) &body;
+                        makecontext(&f.ctx, (void (*)()) emu_fiber_entry<Body>, 2, (unsigned) (p & 0xFFFFFFFFu), (unsigned) (p >> 32));
                     }
-        });
-    }
-    for (auto& th : pool) th.join();
+                    while (s.live > 0) {
+                        for (auto& f : s.fibers) {
+                            if (f.done) continue;
+                            s.current = &f;
+                            swapcontext(&s.scheduler, &f.ctx);
+                        }
+                    }
+                }
+        emu = nullptr;
+    });
+    runner.join();
 }

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
  * src/test/cuda/fake_driver.cpp, a stand-in for libcuda.so.1 that runs the real kernels on the host
  * (emu.h). Checks argument order and launch shapes, copies, the upload arena, scratch growth,
  * graph capture and the weight fallback, against {@link ReferenceBackend}. Small problems only:
- * the emulation runs one OS thread per CUDA thread. Needs g++ and the packed PTX (or nvcc).
+ * the emulation runs every CUDA thread as a fiber. Needs g++ and the packed PTX (or nvcc).
  */
 class EmulatedCudaBackendTest {
     private static CudaBackend gpu;
@@ -103,7 +103,7 @@ class EmulatedCudaBackendTest {
     void realForwardPassMatchesTheCpuBackend() {
         Path path = MiniLlamaReferenceTest.shared().resolve("test-models/gguf/stories260K.gguf");
         try (dev.tessera.kernels.simd.CpuBackend cpu = new dev.tessera.kernels.simd.CpuBackend(1)) {
-            CpuEquality.compare(gpu, cpu, path, 16, 1, 2e-3);
+            CpuEquality.compare(gpu, cpu, path, 5, 1, 2e-3);  // batch paths are covered by the MiniLlama case
         }
     }
 

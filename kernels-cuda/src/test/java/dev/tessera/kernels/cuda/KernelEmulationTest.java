@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Runs the real .cu kernels on the CPU: src/test/cuda/emu.h stands in for the CUDA built-ins
- * (one OS thread per CUDA thread, barriers for __syncthreads and warp shuffles), and
+ * (a fiber per CUDA thread, barriers for __syncthreads and warp shuffles), and
  * emu_test.cpp launches each kernel with the backend's grid shapes on small problems and compares
  * with plain loops: matvec/matmul/embed, norms, softmax, argmax, elementwise, RoPE, KV store and
  * moves, split-K and tiled attention with causal, tree, window and soft-cap. Needs g++ (C++20).
