@@ -1,6 +1,7 @@
 package dev.tessera.model.gguf;
 
 import dev.tessera.model.FormatException;
+import dev.tessera.model.io.Utf8;
 import dev.tessera.tensor.Shape;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
@@ -10,14 +11,14 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import java.nio.charset.CharsetDecoder;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +26,15 @@ import java.util.Map;
 /**
  * A GGUF file (v2 or v3), memory-mapped read-only. Metadata and the tensor table are parsed
  * eagerly; tensor data is never copied: {@link #tensor} returns a view over the mapping.
- * Every length read from the file is checked against the bytes left before it is used.
+ * Every length read from the file is checked against the bytes left before it is used, so a
+ * corrupt length can never make the reader allocate more than the file holds.
  */
 public final class GgufFile implements AutoCloseable {
     public static final int MAGIC = 0x46554747; // "GGUF" little-endian
     public static final int DEFAULT_ALIGNMENT = 32;
+    public static final String ALIGNMENT_KEY = "general.alignment";
+    /** ggml's limit on tensor dimensions. */
+    public static final int MAX_DIMS = 4;
 
     private final Path path;
     private final Arena arena;
@@ -54,100 +59,108 @@ public final class GgufFile implements AutoCloseable {
 
     /** Maps and parses {@code path}; throws {@link FormatException} on anything malformed. */
     public static GgufFile open(Path path) {
+        if (Files.isDirectory(path)) throw new FormatException(path + ": is a directory, expected a GGUF file");
         Arena arena = Arena.ofShared();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            GgufFile f = parse(path, arena, seg);
-            return f;
+            return parse(path, arena, seg);
         } catch (NoSuchFileException e) {
             arena.close();
             throw new FormatException(path + ": no such file");
         } catch (IOException e) {
             arena.close();
             throw new FormatException(path + ": cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
         }
     }
 
+    /**
+     * Parses a GGUF image already in memory ({@code name} is used in error messages). The
+     * returned file views {@code image} and does not own it: closing it releases nothing.
+     */
+    public static GgufFile of(Path name, MemorySegment image) {
+        return parse(name, null, image);
+    }
+
     private static GgufFile parse(Path path, Arena arena, MemorySegment seg) {
         Cursor c = new Cursor(path, seg);
         int magic = c.i32("magic");
-        if (magic != MAGIC) throw FormatException.of(path, "magic", String.format("expected \"GGUF\", found 0x%08x", magic));
+        if (magic != MAGIC) {
+            throw FormatException.of(path, "magic", String.format("expected \"GGUF\" (0x%08x), found 0x%08x", MAGIC, magic));
+        }
         int version = c.i32("version");
         if (version != 2 && version != 3) {
-            throw FormatException.of(path, "version", "expected 2 or 3, found " + Integer.toUnsignedString(version));
+            if (Integer.reverseBytes(version) == 2 || Integer.reverseBytes(version) == 3) {
+                throw FormatException.of(path, "version", "big-endian GGUF is not supported (expected a little-endian file)");
+            }
+            throw FormatException.of(path, "version", "expected 2 or 3, found " + Integer.toUnsignedString(version)
+                    + (version == 1 ? " (GGUF v1 is not supported)" : ""));
         }
         long nTensors = c.u64("tensor_count");
         long nKv = c.u64("metadata_kv_count");
-        // Each tensor info and each KV takes at least 8+ bytes: bound the counts by the file size.
-        if (nTensors < 0 || nTensors > c.remaining() / 24) throw FormatException.of(path, "tensor_count", nTensors + " is more than the file can hold");
-        if (nKv < 0 || nKv > c.remaining() / 12) throw FormatException.of(path, "metadata_kv_count", nKv + " is more than the file can hold");
+        // The smallest tensor info is 32 bytes and the smallest KV 13: bound the counts by the file.
+        if (nTensors < 0 || nTensors > c.remaining() / 32) {
+            throw FormatException.of(path, "tensor_count", Long.toUnsignedString(nTensors) + " is more than the file can hold");
+        }
+        if (nKv < 0 || nKv > c.remaining() / 13) {
+            throw FormatException.of(path, "metadata_kv_count", Long.toUnsignedString(nKv) + " is more than the file can hold");
+        }
 
         Map<String, GgufValue> kv = new LinkedHashMap<>();
         for (long i = 0; i < nKv; i++) {
             String key = c.string("metadata key #" + i);
             int typeId = c.i32("type of " + key);
             GgufValueType type = GgufValueType.byId(typeId);
-            if (type == null) throw FormatException.of(path, key, "unknown value type " + typeId);
+            if (type == null) throw FormatException.of(path, key, "unknown value type " + Integer.toUnsignedString(typeId));
             GgufValue v = c.value(key, type, 0);
             if (kv.put(key, v) != null) throw FormatException.of(path, key, "duplicate metadata key");
         }
         Metadata md = new Metadata(path, kv);
-
-        int alignment = DEFAULT_ALIGNMENT;
-        if (md.contains("general.alignment")) {
-            long a = md.requireInteger("general.alignment");
-            if (a <= 0 || a > (1 << 20) || Long.bitCount(a) != 1) {
-                throw FormatException.of(path, "general.alignment", "expected a power of two, found " + a);
-            }
-            alignment = (int) a;
-        }
+        int alignment = alignment(path, md);
 
         Map<String, GgufTensorInfo> infos = new LinkedHashMap<>();
-        List<long[]> ranges = new ArrayList<>();
         for (long i = 0; i < nTensors; i++) {
-            String name = c.string("tensor name #" + i);
-            int nDims = c.i32("n_dims of " + name);
-            if (nDims < 1 || nDims > 4) throw FormatException.of(path, "tensor " + name + " n_dims", "expected 1..4, found " + nDims);
-            long[] ne = new long[nDims];
-            for (int d = 0; d < nDims; d++) {
-                ne[d] = c.u64("tensor " + name + " ne[" + d + "]");
-                if (ne[d] <= 0) throw FormatException.of(path, "tensor " + name + " ne[" + d + "]", "expected > 0, found " + Long.toUnsignedString(ne[d]));
-            }
-            int typeId = c.i32("tensor " + name + " type");
-            TensorType type = TensorType.byId(typeId).filter(TensorType::isGgml)
-                    .orElseThrow(() -> FormatException.of(path, "tensor " + name + " type", "unknown ggml type id " + Integer.toUnsignedString(typeId)));
-            long offset = c.u64("tensor " + name + " offset");
-            Shape shape;
-            long bytes;
-            try {
-                shape = Shape.fromGguf(ne);
-                if (ne[0] % type.blockLength() != 0) {
-                    throw FormatException.of(path, "tensor " + name, "row length " + ne[0] + " is not a multiple of the " + type + " block length " + type.blockLength());
-                }
-                bytes = type.bytesFor(shape.size());
-            } catch (ArithmeticException e) {
-                throw FormatException.of(path, "tensor " + name + " dimensions", "element count overflows");
-            }
-            if (offset < 0 || offset % alignment != 0) {
-                throw FormatException.of(path, "tensor " + name + " offset", Long.toUnsignedString(offset) + " is not a multiple of the alignment " + alignment);
-            }
-            if (infos.put(name, new GgufTensorInfo(name, type, shape, offset, bytes)) != null) {
-                throw FormatException.of(path, "tensor " + name, "duplicate tensor name");
-            }
-            ranges.add(new long[] {offset, bytes});
+            GgufTensorInfo t = c.tensorInfo(i, alignment);
+            if (infos.put(t.name(), t) != null) throw FormatException.of(path, "tensor " + t.name(), "duplicate tensor name");
         }
-        long dataOffset = align(c.position(), alignment);
-        long dataSize = seg.byteSize() - dataOffset;
-        for (GgufTensorInfo t : infos.values()) {
-            if (dataOffset > seg.byteSize() || t.offset() > dataSize || t.byteSize() > dataSize - t.offset()) {
+        // Without tensors there is no data section and writers add no padding.
+        long dataOffset = nTensors == 0 ? c.position() : align(c.position(), alignment);
+        checkData(path, infos.values(), dataOffset, seg.byteSize());
+        return new GgufFile(path, arena, seg, version, md, Collections.unmodifiableMap(infos), dataOffset, alignment);
+    }
+
+    private static int alignment(Path path, Metadata md) {
+        GgufValue v = md.get(ALIGNMENT_KEY).orElse(null);
+        if (v == null) return DEFAULT_ALIGNMENT;
+        if (!v.type().isInteger()) throw FormatException.of(path, ALIGNMENT_KEY, "expected an integer (UINT32), found " + v.type());
+        long a = (Long) v.value();
+        if (a <= 0 || a > (1 << 20) || Long.bitCount(a) != 1) {
+            throw FormatException.of(path, ALIGNMENT_KEY, "expected a power of two up to 2^20, found " + Long.toUnsignedString(a));
+        }
+        return (int) a;
+    }
+
+    /** Every tensor's bytes lie inside the file and no two tensors share bytes. */
+    private static void checkData(Path path, Iterable<GgufTensorInfo> infos, long dataOffset, long fileSize) {
+        List<GgufTensorInfo> byOffset = new ArrayList<>();
+        for (GgufTensorInfo t : infos) byOffset.add(t);
+        if (byOffset.isEmpty()) return;
+        long dataSize = fileSize - dataOffset;
+        byOffset.sort(Comparator.comparingLong(GgufTensorInfo::offset));
+        GgufTensorInfo prev = null;
+        for (GgufTensorInfo t : byOffset) {
+            if (dataSize < 0 || t.offset() > dataSize || t.byteSize() > dataSize - t.offset()) {
                 throw FormatException.of(path, "tensor " + t.name() + " data", "range [" + t.offset() + ", +" + t.byteSize()
                         + ") runs past the end of the file (data section holds " + Math.max(0, dataSize) + " bytes)");
             }
+            if (prev != null && t.offset() < prev.offset() + prev.byteSize()) {
+                throw FormatException.of(path, "tensor " + t.name() + " offset", t.offset() + " overlaps tensor " + prev.name()
+                        + " at [" + prev.offset() + ", +" + prev.byteSize() + ")");
+            }
+            prev = t;
         }
-        return new GgufFile(path, arena, seg, version, md, Collections.unmodifiableMap(infos), dataOffset, alignment);
     }
 
     static long align(long x, int alignment) { return (x + alignment - 1) / alignment * alignment; }
@@ -168,17 +181,32 @@ public final class GgufFile implements AutoCloseable {
     /** Tensor infos in file order. */
     public List<GgufTensorInfo> tensorInfos() { return List.copyOf(tensors.values()); }
 
+    public int tensorCount() { return tensors.size(); }
+
     public boolean hasTensor(String name) { return tensors.containsKey(name); }
+
+    /** The named tensor's info; {@link FormatException} if absent. */
+    public GgufTensorInfo tensorInfo(String name) {
+        GgufTensorInfo t = tensors.get(name);
+        if (t == null) throw FormatException.of(path, "tensor " + name, "missing");
+        return t;
+    }
 
     /** A view of the named tensor's bytes inside the mapping. */
     public Tensor tensor(String name) {
-        GgufTensorInfo t = tensors.get(name);
-        if (t == null) throw FormatException.of(path, "tensor " + name, "missing");
-        return new Tensor(name, t.type(), t.shape(), mapping.asSlice(dataOffset + t.offset(), t.byteSize()));
+        GgufTensorInfo t = tensorInfo(name);
+        return new Tensor(name, t.type(), t.shape(), bytes(t));
+    }
+
+    /** The raw bytes of a tensor, a slice of the mapping. */
+    public MemorySegment bytes(GgufTensorInfo t) {
+        return mapping.asSlice(dataOffset + t.offset(), t.byteSize());
     }
 
     @Override
-    public void close() { arena.close(); }
+    public void close() {
+        if (arena != null) arena.close();
+    }
 
     /** Bounds-checked little-endian reads over the mapping. */
     private static final class Cursor {
@@ -191,6 +219,7 @@ public final class GgufFile implements AutoCloseable {
 
         private final Path path;
         private final MemorySegment seg;
+        private final CharsetDecoder utf8 = Utf8.strictDecoder();
         private long pos;
 
         Cursor(Path path, MemorySegment seg) {
@@ -217,37 +246,74 @@ public final class GgufFile implements AutoCloseable {
             long len = u64(field + " length");
             need(len, field);
             byte[] b = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
+            String s = Utf8.decodeOrNull(utf8, b);
+            if (s == null) throw FormatException.of(path, field, "is not valid UTF-8 (at offset " + pos + ")");
             pos += len;
-            try {
-                return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(b)).toString();
-            } catch (CharacterCodingException e) {
-                throw FormatException.of(path, field, "is not valid UTF-8");
+            return s;
+        }
+
+        GgufTensorInfo tensorInfo(long index, int alignment) {
+            String name = string("tensor name #" + index);
+            String field = "tensor " + name;
+            int nDims = i32(field + " n_dims");
+            if (nDims < 1 || nDims > MAX_DIMS) {
+                throw FormatException.of(path, field + " n_dims", "expected 1.." + MAX_DIMS + ", found " + Integer.toUnsignedString(nDims));
             }
+            long[] ne = new long[nDims];
+            for (int d = 0; d < nDims; d++) {
+                ne[d] = u64(field + " ne[" + d + "]");
+                if (ne[d] <= 0) {
+                    throw FormatException.of(path, field + " ne[" + d + "]", "expected a dimension > 0, found " + Long.toUnsignedString(ne[d]));
+                }
+            }
+            int typeId = i32(field + " type");
+            TensorType type = TensorType.byId(typeId).filter(TensorType::isGgml)
+                    .orElseThrow(() -> FormatException.of(path, field + " type", "unknown ggml type id " + Integer.toUnsignedString(typeId)));
+            long offset = u64(field + " offset");
+            if (ne[0] % type.blockLength() != 0) {
+                throw FormatException.of(path, field + " ne[0]", "row length " + ne[0] + " is not a multiple of the "
+                        + type + " block length " + type.blockLength());
+            }
+            Shape shape;
+            long bytes;
+            try {
+                shape = Shape.fromGguf(ne);
+                bytes = type.bytesFor(shape.size());
+            } catch (ArithmeticException e) {
+                throw FormatException.of(path, field + " dimensions", java.util.Arrays.toString(ne) + ": the byte size overflows 64 bits");
+            }
+            if (offset < 0 || offset % alignment != 0) {
+                throw FormatException.of(path, field + " offset", Long.toUnsignedString(offset)
+                        + " is not a multiple of the alignment " + alignment);
+            }
+            return new GgufTensorInfo(name, type, shape, offset, bytes);
         }
 
         GgufValue value(String key, GgufValueType type, int depth) {
             return switch (type) {
-                case ARRAY -> {
-                    if (depth >= MAX_NESTING) throw FormatException.of(path, key, "arrays nested deeper than " + MAX_NESTING);
-                    int elemId = i32(key + " array type");
-                    GgufValueType et = GgufValueType.byId(elemId);
-                    if (et == null) throw FormatException.of(path, key, "unknown array element type " + elemId);
-                    long n = u64(key + " array length");
-                    long minElem = et.size() > 0 ? et.size() : 8;
-                    if (n < 0 || n > remaining() / minElem) {
-                        throw FormatException.of(path, key, "array length " + Long.toUnsignedString(n) + " runs past the end of the file");
-                    }
-                    List<Object> items = new ArrayList<>((int) n);
-                    for (long i = 0; i < n; i++) {
-                        GgufValue item = value(key, et, depth + 1);
-                        items.add(et == GgufValueType.ARRAY ? item : item.value());
-                    }
-                    yield new GgufValue(GgufValueType.ARRAY, et, Collections.unmodifiableList(items));
-                }
+                case ARRAY -> array(key, depth);
                 case STRING -> GgufValue.of(type, string(key));
                 default -> GgufValue.of(type, scalar(key, type));
             };
+        }
+
+        private GgufValue array(String key, int depth) {
+            if (depth >= MAX_NESTING) throw FormatException.of(path, key, "arrays nested deeper than " + MAX_NESTING);
+            int elemId = i32(key + " array type");
+            GgufValueType et = GgufValueType.byId(elemId);
+            if (et == null) throw FormatException.of(path, key, "unknown array element type " + Integer.toUnsignedString(elemId));
+            long n = u64(key + " array length");
+            // Strings take at least their 8-byte length, nested arrays their 12-byte header.
+            long minElem = et.size() > 0 ? et.size() : et == GgufValueType.STRING ? 8 : 12;
+            if (n < 0 || n > remaining() / minElem || n > Integer.MAX_VALUE - 8) {
+                throw FormatException.of(path, key, "array length " + Long.toUnsignedString(n) + " runs past the end of the file");
+            }
+            List<Object> items = new ArrayList<>((int) Math.min(n, 1 << 16));
+            for (long i = 0; i < n; i++) {
+                GgufValue item = value(key, et, depth + 1);
+                items.add(et == GgufValueType.ARRAY ? item : item.value());
+            }
+            return new GgufValue(GgufValueType.ARRAY, et, Collections.unmodifiableList(items));
         }
 
         private Object scalar(String key, GgufValueType type) {

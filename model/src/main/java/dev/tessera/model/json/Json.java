@@ -18,14 +18,22 @@ public final class Json {
     private static final int MAX_DEPTH = 512;
 
     private final String src;
+    private final boolean uniqueKeys;
     private int pos;
     private int depth;
 
-    private Json(String src) { this.src = src; }
+    private Json(String src, boolean uniqueKeys) {
+        this.src = src;
+        this.uniqueKeys = uniqueKeys;
+    }
 
     /** Parses one JSON document; trailing non-whitespace is an error. */
     public static Object parse(String text) {
-        Json p = new Json(text);
+        return parse(text, false);
+    }
+
+    private static Object parse(String text, boolean uniqueKeys) {
+        Json p = new Json(text, uniqueKeys);
         p.ws();
         Object v = p.value();
         p.ws();
@@ -37,6 +45,14 @@ public final class Json {
     @SuppressWarnings("unchecked")
     public static Map<String, Object> parseObject(String text) {
         Object v = parse(text);
+        if (!(v instanceof Map)) throw new JsonException("expected a JSON object at the top level", 0);
+        return (Map<String, Object>) v;
+    }
+
+    /** Like {@link #parseObject}, but a key repeated within any one object is an error. */
+    @SuppressWarnings("unchecked")
+    public static Map<String, Object> parseObjectUniqueKeys(String text) {
+        Object v = parse(text, true);
         if (!(v instanceof Map)) throw new JsonException("expected a JSON object at the top level", 0);
         return (Map<String, Object>) v;
     }
@@ -87,7 +103,9 @@ public final class Json {
         while (true) {
             ws();
             if (peek() != '"') throw error("expected a string key");
+            int keyPos = pos;
             String k = string();
+            if (uniqueKeys && m.containsKey(k)) throw new JsonException("duplicate key \"" + k + "\"", keyPos);
             ws();
             if (peek() != ':') throw error("expected ':'");
             pos++;

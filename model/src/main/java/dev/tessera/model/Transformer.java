@@ -1,0 +1,144 @@
+package dev.tessera.model;
+
+import dev.tessera.tensor.AttentionMask;
+import dev.tessera.tensor.AttentionParams;
+import dev.tessera.tensor.Backend;
+import dev.tessera.tensor.Buffer;
+import dev.tessera.tensor.KvCache;
+import dev.tessera.tensor.Rope;
+
+/**
+ * The forward pass of every supported family, written once against {@link Backend}. One call
+ * runs a batch of positions (prefill chunk, single decode token, or draft tokens to verify),
+ * writes their keys and values into the cache and produces logits only for the rows asked for.
+ *
+ * <p>Scratch buffers are allocated once for {@code maxBatch} rows; an instance is not thread-safe.
+ */
+public final class Transformer {
+    private final ModelConfig c;
+    private final ModelWeights w;
+    private final Backend be;
+    private final int maxBatch;
+    private final int maxLogitRows;
+    private final Rope[] ropes;
+    private final AttentionParams[] attn;
+    private final Backend.Activation act;
+    private final Buffer x, xb, q, k, v, att, hb, hb2, logits;
+    private float[] staging;
+
+    public Transformer(ModelConfig config, ModelWeights weights, Backend backend, int maxBatch, int maxLogitRows) {
+        if (maxBatch < 1 || maxLogitRows < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
+        this.c = config;
+        this.w = weights;
+        this.be = backend;
+        this.maxBatch = maxBatch;
+        this.maxLogitRows = maxLogitRows;
+        this.ropes = new Rope[c.layers()];
+        this.attn = new AttentionParams[c.layers()];
+        Rope global = c.rope().toRope(), local = c.ropeLocal().toRope();
+        for (int l = 0; l < c.layers(); l++) {
+            ropes[l] = c.isSliding(l) ? local : global;
+            attn[l] = new AttentionParams(c.heads(), c.kvHeads(), c.headDim(), c.attentionScale(), c.attnSoftcap(), c.windowOf(l));
+        }
+        this.act = c.gelu() ? Backend.Activation.GELU_TANH : Backend.Activation.SILU;
+        x = be.allocate((long) maxBatch * c.dim());
+        xb = be.allocate((long) maxBatch * c.dim());
+        q = be.allocate((long) maxBatch * c.qDim());
+        k = be.allocate((long) maxBatch * c.kvDim());
+        v = be.allocate((long) maxBatch * c.kvDim());
+        att = be.allocate((long) maxBatch * c.qDim());
+        hb = be.allocate((long) maxBatch * c.hiddenDim());
+        hb2 = be.allocate((long) maxBatch * c.hiddenDim());
+        logits = be.allocate((long) maxLogitRows * c.vocabSize());
+    }
+
+    public ModelConfig config() { return c; }
+
+    public Backend backend() { return be; }
+
+    public int maxBatch() { return maxBatch; }
+
+    /** A KV cache for this model of {@code capacity} positions. */
+    public KvCache newCache(int capacity, dev.tessera.tensor.TensorType type) {
+        return be.kvCache(c.layers(), capacity, c.kvHeads(), c.headDim(), type);
+    }
+
+    /**
+     * Runs {@code tokens} at {@code positions} (RoPE), storing K/V in cache {@code slots}, with the
+     * given attention {@code mask}; writes the logits of batch rows {@code logitRows} (ascending) to
+     * {@code out}, row after row ({@code logitRows.length × vocab} floats).
+     */
+    public void forward(KvCache cache, int[] tokens, int[] positions, int[] slots, AttentionMask mask,
+                        int[] logitRows, float[] out) {
+        int n = tokens.length;
+        if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens: expected 1.." + maxBatch);
+        if (positions.length != n || slots.length != n) throw new IllegalArgumentException("tokens, positions and slots differ in length");
+        if (out.length < (long) logitRows.length * c.vocabSize()) throw new IllegalArgumentException("logits array too small");
+        int d = c.dim();
+
+        be.embed(w.embedding(), tokens, x);
+        if (c.embeddingScale() != 1f) be.scale(x, (long) n * d, c.embeddingScale());
+
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights L = w.layers()[l];
+            // attention block: x += Wo · attn(rope(norm(x) Wq), rope(norm(x) Wk), norm(x) Wv)
+            be.rmsNorm(x, L.attnNorm(), n, d, c.normEps(), xb);
+            be.matmul(L.wq(), xb, n, q);
+            be.matmul(L.wk(), xb, n, k);
+            be.matmul(L.wv(), xb, n, v);
+            if (L.bq() != null) be.addBias(q, L.bq(), n);
+            if (L.bk() != null) be.addBias(k, L.bk(), n);
+            if (L.bv() != null) be.addBias(v, L.bv(), n);
+            if (L.qNorm() != null) {
+                be.rmsNorm(q, L.qNorm(), n * c.heads(), c.headDim(), c.normEps(), q);
+                be.rmsNorm(k, L.kNorm(), n * c.kvHeads(), c.headDim(), c.normEps(), k);
+            }
+            be.rope(q, n, c.heads(), c.headDim(), positions, ropes[l]);
+            be.rope(k, n, c.kvHeads(), c.headDim(), positions, ropes[l]);
+            be.storeKv(cache, l, k, v, n, slots);
+            be.attention(q, cache, l, n, positions, mask, attn[l], att);
+            be.matmul(L.wo(), att, n, xb);
+            if (L.postAttnNorm() != null) be.rmsNorm(xb, L.postAttnNorm(), n, d, c.normEps(), xb);
+            be.add(x, xb, (long) n * d);
+
+            // feed-forward block: x += W_down · (act(norm(x) W_gate) ⊙ norm(x) W_up)
+            be.rmsNorm(x, L.ffnNorm(), n, d, c.normEps(), xb);
+            be.matmul(L.gate(), xb, n, hb);
+            be.matmul(L.up(), xb, n, hb2);
+            be.gatedActivation(hb, hb2, (long) n * c.hiddenDim(), act);
+            be.matmul(L.down(), hb, n, xb);
+            if (L.postFfnNorm() != null) be.rmsNorm(xb, L.postFfnNorm(), n, d, c.normEps(), xb);
+            be.add(x, xb, (long) n * d);
+        }
+        outputs(n, logitRows, out);
+    }
+
+    /** Final norm and output projection, for runs of consecutive requested rows at a time. */
+    private void outputs(int n, int[] rows, float[] out) {
+        int d = c.dim(), vocab = c.vocabSize();
+        int i = 0;
+        while (i < rows.length) {
+            int start = rows[i];
+            if (start < 0 || start >= n || (i > 0 && start <= rows[i - 1])) {
+                throw new IllegalArgumentException("logit rows must be ascending batch rows in 0.." + (n - 1));
+            }
+            int run = 1;
+            while (i + run < rows.length && run < maxLogitRows && rows[i + run] == start + run) run++;
+            Buffer xs = x.slice((long) start * d, (long) run * d);
+            Buffer ys = xb.slice((long) start * d, (long) run * d);
+            be.rmsNorm(xs, w.outputNorm(), run, d, c.normEps(), ys);
+            Buffer ls = logits.slice(0, (long) run * vocab);
+            be.matmul(w.output(), ys, run, ls);
+            if (c.finalSoftcap() > 0) be.softcap(ls, (long) run * vocab, c.finalSoftcap());
+            be.synchronize();
+            if (i == 0 && out.length == run * vocab) {
+                ls.read(0, out);
+            } else {
+                if (staging == null) staging = new float[maxLogitRows * vocab];
+                logits.read(0, staging);
+                System.arraycopy(staging, 0, out, i * vocab, run * vocab);
+            }
+            i += run;
+        }
+    }
+}

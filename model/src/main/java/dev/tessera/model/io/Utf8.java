@@ -1,0 +1,36 @@
+package dev.tessera.model.io;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+
+/** Strict UTF-8 decoding: malformed input is an error, never silently replaced. */
+public final class Utf8 {
+    private Utf8() {}
+
+    /** A decoder that reports malformed or unmappable input; not thread-safe, reuse per reader. */
+    public static CharsetDecoder strictDecoder() {
+        return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+    }
+
+    /** Decodes {@code bytes}, or returns null if they are not valid UTF-8. */
+    public static String decodeOrNull(CharsetDecoder decoder, byte[] bytes) {
+        boolean ascii = true;
+        for (byte b : bytes) {
+            if (b < 0) {
+                ascii = false;
+                break;
+            }
+        }
+        // ASCII is by far the common case in headers and vocabularies and needs no decoder.
+        if (ascii) return new String(bytes, StandardCharsets.ISO_8859_1);
+        try {
+            return decoder.reset().decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+}
