@@ -1,0 +1,54 @@
+package dev.tessera.model.server;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dev.tessera.kernels.simd.CpuBackend;
+import dev.tessera.model.SharedData;
+import dev.tessera.model.json.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The real engine behind the server, against llama.cpp: a greedy /v1/completions request on
+ * stories260K must return the continuation llama-cli printed (shared/ref).
+ */
+@Timeout(120)
+class GeneratorEngineTest {
+    @Test
+    @SuppressWarnings("unchecked")
+    void greedyCompletionOverHttpMatchesLlamaCpp() throws Exception {
+        Path model = SharedData.require("test-models/gguf/stories260K.gguf");
+        Map<String, Object> ref = (Map<String, Object>) ((List<Object>) Json.parseObject(
+                Files.readString(SharedData.require("ref/stories260K-llamacpp-greedy.json"))).get("cases")).getFirst();
+        String prompt = (String) ref.get("prompt");
+        int n = ((Number) ref.get("n_predict")).intValue();
+        String want = ((String) ref.get("stdout")).substring((" " + prompt).length());
+        try (CpuBackend be = new CpuBackend();
+             GeneratorEngine engine = GeneratorEngine.open(model, be, 512, null);
+             OpenAiServer server = OpenAiServer.start(engine, ServerConfig.defaults("127.0.0.1", 0, null));
+             HttpClient client = HttpClient.newHttpClient()) {
+            URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + "/v1/completions");
+            String body = Json.write(Map.of("prompt", prompt, "max_tokens", n, "temperature", 0));
+            for (int round = 0; round < 2; round++) { // the second request reuses the cached prompt
+                HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, r.statusCode(), r.body());
+                Map<String, Object> choice = (Map<String, Object>) ((List<Object>) Json.parseObject(r.body()).get("choices")).getFirst();
+                assertEquals(want.stripTrailing(), ((String) choice.get("text")).stripTrailing(), "round " + round);
+                assertEquals("length", choice.get("finish_reason"), "llama-cli stopped at -n, not at an end token");
+            }
+            HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.address().getPort()
+                    + "/v1/chat/completions")).POST(HttpRequest.BodyPublishers.ofString(
+                    "{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(400, chat.statusCode(), "no chat template was given");
+        }
+    }
+}
