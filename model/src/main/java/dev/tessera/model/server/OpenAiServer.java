@@ -2,6 +2,7 @@ package dev.tessera.model.server;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.tessera.model.StopMatcher;
 import dev.tessera.model.json.Json;
 import dev.tessera.model.json.JsonException;
 import java.io.ByteArrayOutputStream;
@@ -221,7 +222,7 @@ public final class OpenAiServer implements AutoCloseable {
         StopMatcher stop = new StopMatcher(req.stop());
         StringBuilder text = new StringBuilder();
         Completion c = generate(tokens, options, piece -> {
-            text.append(stop.feed(piece));
+            text.append(stop.push(piece));
             return !stop.stopped();
         }, () -> false);
         text.append(stop.flush());
@@ -246,7 +247,7 @@ public final class OpenAiServer implements AutoCloseable {
             StopMatcher stop = new StopMatcher(req.stop());
             Completion c = generate(tokens, options, piece -> {
                 if (events.broken()) return false;
-                String out = stop.feed(piece);
+                String out = stop.push(piece);
                 if (!out.isEmpty()) events.send(Json.write(Responses.chunk(meta, out, false, null)));
                 return !stop.stopped();
             }, events::broken);

@@ -1,4 +1,4 @@
-package dev.tessera.model.server;
+package dev.tessera.model;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
-class StopMatcherTest {
+class StopMatcherReferenceTest {
     /** The reference: cut the whole text before the earliest occurrence of any stop sequence. */
     private static String reference(String text, List<String> stops) {
         int cut = text.length();
@@ -31,7 +31,7 @@ class StopMatcherTest {
             int pos = 0;
             while (pos < text.length() && !m.stopped()) {
                 int n = Math.min(text.length() - pos, rnd.nextInt(5));
-                out.append(m.feed(text.substring(pos, pos + n)));
+                out.append(m.push(text.substring(pos, pos + n)));
                 pos += n;
             }
             out.append(m.flush());
@@ -44,12 +44,12 @@ class StopMatcherTest {
     @Test
     void holdsBackOnlyWhatCouldStartAStopSequence() {
         StopMatcher m = new StopMatcher(List.of("<|end|>"));
-        assertEquals("Hello ", m.feed("Hello <|"));
-        assertEquals("<|x", m.feed("x"));
-        assertEquals("", m.feed("<|en"));
-        assertEquals("", m.feed("d|> more"));
+        assertEquals("Hello ", m.push("Hello <|"));
+        assertEquals("<|x", m.push("x"));
+        assertEquals("", m.push("<|en"));
+        assertEquals("", m.push("d|> more"));
         assertTrue(m.stopped());
         assertEquals("", m.flush());
-        assertEquals("abc", new StopMatcher(List.of()).feed("abc"));
+        assertEquals("abc", new StopMatcher(List.of()).push("abc"));
     }
 }
