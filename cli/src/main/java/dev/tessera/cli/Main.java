@@ -1,5 +1,11 @@
 package dev.tessera.cli;
 
+import dev.tessera.model.ContextFullException;
+import dev.tessera.model.FormatException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -17,7 +23,28 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit code (for tests). */
     public static int run(String... args) {
-        return new CommandLine(new Main()).execute(args);
+        return run(System.in, System.out, System.err, args);
+    }
+
+    /** Runs the command line on the given streams and returns the exit code. */
+    public static int run(InputStream in, PrintStream out, PrintStream err, String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.addSubcommand(new RunCommand(out, err));
+        cl.addSubcommand(new ChatCommand(in, out, err));
+        cl.addSubcommand(new TokenizeCommand(in, out));
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        // Bad input is one line and exit code 2, never a stack trace.
+        cl.setExecutionExceptionHandler((e, line, parsed) -> {
+            if (e instanceof FormatException || e instanceof IllegalArgumentException || e instanceof ContextFullException
+                    || e instanceof UncheckedIOException || e instanceof java.io.IOException) {
+                err.println("tessera: " + e.getMessage());
+                err.flush();
+                return 2;
+            }
+            throw e;
+        });
+        return cl.execute(args);
     }
 
     @Override

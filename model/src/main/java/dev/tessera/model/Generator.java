@@ -38,6 +38,12 @@ public final class Generator {
     public Session session() { return session; }
 
     /**
+     * Forgets the last sampled token instead of feeding it next time: a chat does this after an
+     * end-of-turn token, because its template supplies the turn-end text itself.
+     */
+    public void discardPending() { pending = -1; }
+
+    /**
      * Appends {@code prompt} (already tokenized, may be empty if the session holds context) and
      * generates up to {@code maxTokens} tokens ({@code < 0}: until the context is full). The
      * previous call's last token enters the cache first.

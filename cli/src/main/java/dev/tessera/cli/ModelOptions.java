@@ -1,0 +1,90 @@
+package dev.tessera.cli;
+
+import dev.tessera.kernels.simd.CpuBackend;
+import dev.tessera.model.Model;
+import dev.tessera.model.Session;
+import dev.tessera.model.TokenizerLocator;
+import dev.tessera.model.tokenizer.Tokenizer;
+import dev.tessera.tensor.TensorType;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** Options naming a model and how to run it, shared by {@code run} and {@code chat}. */
+final class ModelOptions {
+    /** Context used when the model's own is longer and {@code --ctx} is not given. */
+    static final int DEFAULT_CTX_CAP = 4096;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
+            description = "GGUF file, Hugging Face safetensors folder, or llama2.c .bin checkpoint")
+    Path model;
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "Tokenizer to use (default: from the model; for llama2.c, tok512.bin/tokenizer.bin beside it)")
+    Path tokenizer;
+
+    @Option(names = {"-c", "--ctx", "--ctx-size"}, paramLabel = "N",
+            description = "KV cache size in tokens (default: the model's context, at most " + DEFAULT_CTX_CAP + ")")
+    Integer ctx;
+
+    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f32", description = "KV cache type: f32 or f16 (default: ${DEFAULT-VALUE})")
+    String kvType;
+
+    @Option(names = "--context-shift", description = "When the context is full, drop the older half and continue instead of stopping")
+    boolean contextShift;
+
+    @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores)")
+    Integer threads;
+
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "32", description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    /** A loaded model with its tokenizer and a fresh session. */
+    record Loaded(CpuBackend backend, Model model, Tokenizer tokenizer, Session session, long loadNanos) implements AutoCloseable {
+        @Override
+        public void close() {
+            session.close();
+            model.close();
+            backend.close();
+        }
+    }
+
+    Loaded load(PrintStream err, int keep) {
+        long t0 = System.nanoTime();
+        TensorType kv = switch (kvType.toLowerCase(java.util.Locale.ROOT)) {
+            case "f32" -> TensorType.F32;
+            case "f16" -> TensorType.F16;
+            default -> throw new IllegalArgumentException("--kv-type " + kvType + ": expected f32 or f16");
+        };
+        if (threads != null && threads < 1) throw new IllegalArgumentException("--threads " + threads + ": expected >= 1");
+        if (batch < 1) throw new IllegalArgumentException("--batch-size " + batch + ": expected >= 1");
+        CpuBackend backend = new CpuBackend();
+        try {
+            Model m = Model.open(model, backend);
+            try {
+                Tokenizer tok = TokenizerLocator.locate(model, tokenizer);
+                int trained = m.config().contextLength();
+                int n;
+                if (ctx == null) {
+                    n = Math.min(trained, DEFAULT_CTX_CAP);
+                    if (n < trained) err.println("note: context capped at " + n + " tokens (the model supports " + trained + "); use --ctx to change");
+                } else {
+                    if (ctx < 2) throw new IllegalArgumentException("--ctx " + ctx + ": expected at least 2");
+                    n = ctx;
+                    if (n > trained) err.println("warning: --ctx " + n + " exceeds the model's training context of " + trained + " tokens");
+                }
+                if (tok.vocabSize() > m.config().vocabSize()) {
+                    throw new IllegalArgumentException("tokenizer has " + tok.vocabSize() + " tokens but the model only " + m.config().vocabSize());
+                }
+                Session s = new Session(m.transformer(batch, 1), n, kv, contextShift, keep);
+                return new Loaded(backend, m, tok, s, System.nanoTime() - t0);
+            } catch (RuntimeException e) {
+                m.close();
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+    }
+}
