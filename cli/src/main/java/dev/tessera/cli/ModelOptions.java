@@ -4,6 +4,7 @@ import dev.tessera.kernels.simd.CpuBackend;
 import dev.tessera.model.Model;
 import dev.tessera.model.Session;
 import dev.tessera.model.TokenizerLocator;
+import dev.tessera.model.hub.HubPath;
 import dev.tessera.model.tokenizer.Tokenizer;
 import dev.tessera.tensor.TensorType;
 import java.io.PrintStream;
@@ -16,8 +17,16 @@ final class ModelOptions {
     static final int DEFAULT_CTX_CAP = 4096;
 
     @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-            description = "GGUF file, Hugging Face safetensors folder, or llama2.c .bin checkpoint")
-    Path model;
+            description = "GGUF file, Hugging Face safetensors folder, llama2.c .bin checkpoint, or hf://owner/name[/file] (downloaded into the Hugging Face cache)")
+    String model;
+
+    private Path modelPath;
+
+    /** The model's local path; an hf:// address is fetched (or found in the cache) the first time. */
+    Path modelPath() {
+        if (modelPath == null) modelPath = HubPath.resolve(model);
+        return modelPath;
+    }
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
             description = "Tokenizer to use (default: from the model; for llama2.c, tok512.bin/tokenizer.bin beside it)")
@@ -60,9 +69,9 @@ final class ModelOptions {
         if (batch < 1) throw new IllegalArgumentException("--batch-size " + batch + ": expected >= 1");
         CpuBackend backend = new CpuBackend();
         try {
-            Model m = Model.open(model, backend);
+            Model m = Model.open(modelPath(), backend);
             try {
-                Tokenizer tok = TokenizerLocator.locate(model, tokenizer);
+                Tokenizer tok = TokenizerLocator.locate(modelPath(), tokenizer);
                 int trained = m.config().contextLength();
                 int n;
                 if (ctx == null) {

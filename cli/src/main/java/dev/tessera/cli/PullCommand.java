@@ -3,7 +3,6 @@ package dev.tessera.cli;
 import dev.tessera.model.hub.DownloadProgress;
 import dev.tessera.model.hub.HubClient;
 import dev.tessera.model.hub.HubConfig;
-import dev.tessera.model.hub.HubException;
 import dev.tessera.model.hub.RepoRef;
 import java.net.URI;
 import java.nio.file.Path;
@@ -39,22 +38,17 @@ public final class PullCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try {
-            RepoRef ref = RepoRef.isHubUri(target) ? RepoRef.parseUri(target) : RepoRef.parsePullSpec(target);
-            if (revision != null) ref = new RepoRef(ref.repo(), revision, ref.file());
-            HubConfig cfg = HubConfig.fromEnvironment();
-            if (offline) cfg = cfg.withOffline(true);
-            if (cacheDir != null) cfg = cfg.withCacheDir(cacheDir);
-            if (endpoint != null) cfg = new HubConfig(URI.create(endpoint), cfg.cacheDir(), cfg.token(), cfg.offline(),
-                    cfg.parallelThreshold(), cfg.connections(), cfg.retry());
-            var err = spec.commandLine().getErr();
-            Path p = new HubClient(cfg, DownloadProgress.forConsole(), w -> err.println("warning: " + w)).pull(ref);
-            spec.commandLine().getOut().println(p);
-            spec.commandLine().getOut().flush();
-            return 0;
-        } catch (HubException | IllegalArgumentException e) {
-            spec.commandLine().getErr().println("tessera pull: " + e.getMessage());
-            return 2;
-        }
+        RepoRef ref = RepoRef.isHubUri(target) ? RepoRef.parseUri(target) : RepoRef.parsePullSpec(target);
+        if (revision != null) ref = new RepoRef(ref.repo(), revision, ref.file());
+        HubConfig cfg = HubConfig.fromEnvironment();
+        if (offline) cfg = cfg.withOffline(true);
+        if (cacheDir != null) cfg = cfg.withCacheDir(cacheDir);
+        if (endpoint != null) cfg = new HubConfig(URI.create(endpoint), cfg.cacheDir(), cfg.token(), cfg.offline(),
+                cfg.parallelThreshold(), cfg.connections(), cfg.retry());
+        var err = spec.commandLine().getErr();
+        Path p = new HubClient(cfg, DownloadProgress.forConsole(), w -> err.println("warning: " + w)).pull(ref);
+        spec.commandLine().getOut().println(p);
+        spec.commandLine().getOut().flush();
+        return 0;
     }
 }

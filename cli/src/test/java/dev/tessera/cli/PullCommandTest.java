@@ -3,8 +3,9 @@ package dev.tessera.cli;
 import static org.junit.jupiter.api.Assertions.*;
 
 import com.sun.net.httpserver.HttpServer;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +16,6 @@ import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code tessera pull} end to end against a loopback server that answers like the Hub's /resolve/. */
 @Timeout(30)
@@ -25,12 +25,10 @@ class PullCommandTest {
     private record Run(int code, String out, String err) {}
 
     private static Run run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int code = Main.run(InputStream.nullInputStream(), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8), args);
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
@@ -62,7 +60,7 @@ class PullCommandTest {
 
             Run missing = run("pull", "acme/m:other.gguf", "--endpoint", endpoint, "--cache-dir", cache.toString());
             assertEquals(2, missing.code());
-            assertTrue(missing.err().startsWith("tessera pull: ") && missing.err().strip().lines().count() == 1, missing.err());
+            assertTrue(missing.err().startsWith("tessera: ") && missing.err().strip().lines().count() == 1, missing.err());
         } finally {
             hub.stop(0);
         }
@@ -73,6 +71,6 @@ class PullCommandTest {
         assertTrue(notCached.err().contains("offline"), notCached.err());
         Run bad = run("pull", "no-slash", "--offline", "--cache-dir", cache.toString());
         assertEquals(2, bad.code());
-        assertEquals("tessera pull: repository 'no-slash': expected owner/name", bad.err().strip());
+        assertEquals("tessera: repository 'no-slash': expected owner/name", bad.err().strip());
     }
 }

@@ -3,8 +3,10 @@ package dev.tessera.cli;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,18 +28,17 @@ class ServeCommandTest {
         assumeTrue(shared != null, "tessera.shared is not set: skipping");
         Path model = Path.of(shared, "test-models/gguf/stories260K.gguf");
         assumeTrue(Files.exists(model), model + " is absent: skipping");
-        ServeCommand cmd = new ServeCommand();
-        StringWriter err = new StringWriter();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ServeCommand cmd = new ServeCommand(new PrintStream(err, true, StandardCharsets.UTF_8));
         CommandLine cl = new CommandLine(cmd);
-        cl.setErr(new PrintWriter(err, true));
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("-m", model.toString(), "--port", "0",
                 "--api-key", "k1", "--ctx", "256"));
         Matcher m = null;
         for (int i = 0; i < 300 && (m == null || !m.find()); i++) {
             Thread.sleep(20);
-            m = Pattern.compile("on http://127.0.0.1:(\\d+)").matcher(err.toString());
+            m = Pattern.compile("on http://127.0.0.1:(\\d+)").matcher(err.toString(StandardCharsets.UTF_8));
         }
-        assertTrue(m.find(0), err.toString());
+        assertTrue(m.find(0), err.toString(StandardCharsets.UTF_8));
         int port = Integer.parseInt(m.group(1));
         try (HttpClient client = HttpClient.newHttpClient()) {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/completions"))
@@ -53,10 +54,10 @@ class ServeCommandTest {
 
     @Test
     void aMissingModelIsOneLineAndExitCode2() {
-        StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new Main());
-        cl.setErr(new PrintWriter(err, true));
-        assertEquals(2, cl.execute("serve", "-m", "/no/such/model.gguf", "--port", "0"));
-        assertTrue(err.toString().startsWith("tessera serve: ") && err.toString().strip().lines().count() == 1, err.toString());
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertEquals(2, Main.run(InputStream.nullInputStream(), System.out, new PrintStream(err, true, StandardCharsets.UTF_8),
+                "serve", "-m", "/no/such/model.gguf", "--port", "0"));
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertTrue(e.startsWith("tessera: ") && e.strip().lines().count() == 1, e);
     }
 }

@@ -1,5 +1,6 @@
 package dev.tessera.model.server;
 
+import dev.tessera.model.chat.ChatMessage;
 import java.util.List;
 
 /** What a completion continues: raw text (/v1/completions) or a conversation (/v1/chat/completions). */

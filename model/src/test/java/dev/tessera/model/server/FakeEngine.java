@@ -1,5 +1,6 @@
 package dev.tessera.model.server;
 
+import dev.tessera.model.chat.ChatMessage;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

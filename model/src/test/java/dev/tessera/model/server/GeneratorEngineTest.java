@@ -3,7 +3,13 @@ package dev.tessera.model.server;
 import static org.junit.jupiter.api.Assertions.*;
 
 import dev.tessera.kernels.simd.CpuBackend;
+import dev.tessera.model.Model;
+import dev.tessera.model.Session;
 import dev.tessera.model.SharedData;
+import dev.tessera.model.tokenizer.Tokenizer;
+import dev.tessera.model.tokenizer.Tokenizers;
+import dev.tessera.model.weights.GgufWeights;
+import dev.tessera.tensor.TensorType;
 import dev.tessera.model.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,9 +37,18 @@ class GeneratorEngineTest {
         String prompt = (String) ref.get("prompt");
         int n = ((Number) ref.get("n_predict")).intValue();
         String want = ((String) ref.get("stdout")).substring((" " + prompt).length());
-        try (CpuBackend be = new CpuBackend();
-             GeneratorEngine engine = GeneratorEngine.open(model, be, 512, null);
-             OpenAiServer server = OpenAiServer.start(engine, ServerConfig.defaults("127.0.0.1", 0, null));
+        try (CpuBackend be = new CpuBackend(); GgufWeights src = GgufWeights.open(model)) {
+            Tokenizer tok = Tokenizers.fromGguf(src.file().metadata());
+            Model m = SharedData.loadOrSkip(src, be);
+            try (Session session = new Session(m.transformer(16, 1), 512, TensorType.F32, false, 0)) {
+                serve(new GeneratorEngine("stories260K", session, tok, null), prompt, n, want);
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void serve(GeneratorEngine engine, String prompt, int n, String want) throws Exception {
+        try (OpenAiServer server = OpenAiServer.start(engine, ServerConfig.defaults("127.0.0.1", 0, null));
              HttpClient client = HttpClient.newHttpClient()) {
             URI uri = URI.create("http://127.0.0.1:" + server.address().getPort() + "/v1/completions");
             String body = Json.write(Map.of("prompt", prompt, "max_tokens", n, "temperature", 0));
