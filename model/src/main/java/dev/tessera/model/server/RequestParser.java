@@ -109,7 +109,8 @@ public final class RequestParser {
             if (msg.get("name") != null) throw ApiException.invalid(where + ".name", "message names are not supported");
             if (!(msg.get("role") instanceof String role) || !ROLES.contains(role))
                 throw ApiException.invalid(where + ".role", where + ".role must be one of " + String.join(", ", new java.util.TreeSet<>(ROLES)));
-            out.add(new ChatMessage(role, content(msg.get("content"), where)));
+            // "developer" is OpenAI's newer name for the system turn; chat templates know "system"
+            out.add(new ChatMessage(role.equals("developer") ? "system" : role, content(msg.get("content"), where)));
         }
         return new Prompt.Chat(out);
     }
