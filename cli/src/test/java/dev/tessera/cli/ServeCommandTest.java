@@ -32,7 +32,7 @@ class ServeCommandTest {
         ServeCommand cmd = new ServeCommand(new PrintStream(err, true, StandardCharsets.UTF_8));
         CommandLine cl = new CommandLine(cmd);
         CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute("-m", model.toString(), "--port", "0",
-                "--api-key", "k1", "--ctx", "256"));
+                "--api-key", "k1", "--ctx", "256", "--chat-template", "chatml"));
         Matcher m = null;
         for (int i = 0; i < 300 && (m == null || !m.find()); i++) {
             Thread.sleep(20);
@@ -47,6 +47,12 @@ class ServeCommandTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode(), r.body());
             assertTrue(r.body().contains("\"text\":\", there was a little girl"), r.body());
+            HttpResponse<String> chat = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/chat/completions"))
+                    .header("Authorization", "Bearer k1")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"user\",\"content\":\"Tell a story\"}],"
+                            + "\"max_tokens\":5,\"stream\":true}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, chat.statusCode(), chat.body());
+            assertTrue(chat.body().contains("\"object\":\"chat.completion.chunk\"") && chat.body().endsWith("data: [DONE]\n\n"), chat.body());
         }
         cmd.stop();
         assertEquals(0, exit.get());
