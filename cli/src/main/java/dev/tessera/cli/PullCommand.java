@@ -43,8 +43,7 @@ public final class PullCommand implements Callable<Integer> {
         HubConfig cfg = HubConfig.fromEnvironment();
         if (offline) cfg = cfg.withOffline(true);
         if (cacheDir != null) cfg = cfg.withCacheDir(cacheDir);
-        if (endpoint != null) cfg = new HubConfig(URI.create(endpoint), cfg.cacheDir(), cfg.token(), cfg.offline(),
-                cfg.parallelThreshold(), cfg.connections(), cfg.retry());
+        if (endpoint != null) cfg = cfg.withEndpoint(URI.create(endpoint));
         var err = spec.commandLine().getErr();
         Path p = new HubClient(cfg, DownloadProgress.forConsole(), w -> err.println("warning: " + w)).pull(ref);
         spec.commandLine().getOut().println(p);

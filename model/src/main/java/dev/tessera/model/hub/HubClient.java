@@ -61,7 +61,12 @@ public final class HubClient {
      * GGUF, all shards. Returns the cached path of the file (the first shard of a split model).
      */
     public Path pull(RepoRef ref) {
-        String file = ref.namesFile() ? ref.file() : GgufChooser.choose(ref.repo(), listFiles(ref), ref.file());
+        String file = ref.file();
+        if (!ref.namesFile()) {
+            // no file, a quantization tag, or a file without an extension: the listing decides
+            List<String> files = listFiles(ref);
+            if (file == null || !files.contains(file)) file = GgufChooser.choose(ref.repo(), files, file);
+        }
         List<String> shards = GgufChooser.shards(file);
         Path first = null;
         for (String f : shards) {

@@ -52,6 +52,10 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
         return new HubConfig(endpoint, cacheDir, token, off, parallelThreshold, connections, retry);
     }
 
+    public HubConfig withEndpoint(URI address) {
+        return new HubConfig(address, cacheDir, token, offline, parallelThreshold, connections, retry);
+    }
+
     public HubConfig withCacheDir(Path dir) {
         return new HubConfig(endpoint, dir, token, offline, parallelThreshold, connections, retry);
     }

@@ -232,6 +232,12 @@ class HubClientTest {
     }
 
     @Test
+    void aFileWithoutAnExtensionIsNotMistakenForATag() throws IOException {
+        hub.repos.get("acme/tiny-GGUF").files.put("LICENSE", new FakeHub.Entry("MIT\n".getBytes(StandardCharsets.UTF_8), false));
+        assertEquals("MIT\n", Files.readString(client().pull(ref("LICENSE"))));
+    }
+
+    @Test
     void smallNonLfsFilesComeStraightFromResolve() throws IOException {
         Path p = client().pull(ref("README.md"));
         assertEquals("# tiny\n", Files.readString(p));
