@@ -22,8 +22,6 @@ public final class HubCache {
 
     public HubCache(Path root) { this.root = root; }
 
-    public Path root() { return root; }
-
     public Path repoDir(RepoRef ref) { return root.resolve(ref.cacheFolderName()); }
 
     public Path blob(RepoRef ref, String etag) { return repoDir(ref).resolve("blobs").resolve(etag); }

@@ -60,10 +60,6 @@ public record HubConfig(URI endpoint, Path cacheDir, String token, boolean offli
         return new HubConfig(endpoint, dir, token, offline, parallelThreshold, connections, retry);
     }
 
-    public HubConfig withTransfer(long threshold, int conns, RetryPolicy policy) {
-        return new HubConfig(endpoint, cacheDir, token, offline, threshold, conns, policy);
-    }
-
     private static boolean truthy(String v) {
         return v != null && switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "1", "true", "yes", "on" -> true;
