@@ -38,9 +38,9 @@ final class ServerMetrics {
         });
         metric(sb, "tessera_prompt_tokens_total", "counter", "Prompt tokens processed.", promptTokens.sum());
         metric(sb, "tessera_completion_tokens_total", "counter", "Tokens generated.", completionTokens.sum());
-        metric(sb, "tessera_generation_seconds_total", "counter", "Time spent generating.", generationNanos.sum() / 1e9);
+        metric(sb, "tessera_generation_seconds_total", "counter", "Time spent in generation, prompt evaluation included.", generationNanos.sum() / 1e9);
         long nanos = generationNanos.sum();
-        metric(sb, "tessera_tokens_per_second", "gauge", "Generated tokens per second of generation time, over the server's life.",
+        metric(sb, "tessera_tokens_per_second", "gauge", "Generated tokens per second of generation time (prompt evaluation included), over the server's life.",
                 nanos == 0 ? 0 : completionTokens.sum() / (nanos / 1e9));
         metric(sb, "tessera_last_tokens_per_second", "gauge", "Generated tokens per second of the last finished request.", lastTokensPerSecond);
         metric(sb, "tessera_queue_depth", "gauge", "Requests waiting for a generation slot.", queued.get());
