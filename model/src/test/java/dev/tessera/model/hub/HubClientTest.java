@@ -223,6 +223,23 @@ class HubClientTest {
     }
 
     @Test
+    void aSplitModelComesWithAllItsShards() throws IOException {
+        FakeHub.Repo r = hub.repo("acme/big-GGUF", COMMIT);
+        r.files.put("q8/big-Q8_0-00001-of-00002.gguf", new FakeHub.Entry(new byte[] {1}, true));
+        r.files.put("q8/big-Q8_0-00002-of-00002.gguf", new FakeHub.Entry(new byte[] {2}, true));
+        Path first = client().pull(new RepoRef("acme/big-GGUF", "main", null));
+        assertEquals("big-Q8_0-00001-of-00002.gguf", first.getFileName().toString());
+        assertArrayEquals(new byte[] {2}, Files.readAllBytes(first.resolveSibling("big-Q8_0-00002-of-00002.gguf")));
+    }
+
+    @Test
+    void hfAddressesResolveToTheCachedFile() throws IOException {
+        Path p = HubPath.resolve("hf://acme/tiny-GGUF/tiny-q8_0.gguf", client());
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, Files.readAllBytes(p));
+        assertEquals(p, HubPath.resolve("hf://acme/tiny-GGUF@" + COMMIT + "/tiny-q8_0.gguf", client()));
+    }
+
+    @Test
     void keepsAFileWithoutHashHeadersWithAWarning() throws IOException {
         hub.noHashHeaders = true;
         Path p = client().pull(ref("README.md"));
