@@ -90,7 +90,7 @@ public final class OpenAiServer implements AutoCloseable {
                 status = route(ex, path);
             } catch (ApiException e) {
                 status = e.status();
-                if (e.status() == 405) ex.getResponseHeaders().set("Allow", path.startsWith("/v1/") && !path.equals("/v1/models") ? "POST" : "GET");
+                if (e.status() == 405) ex.getResponseHeaders().set("Allow", path.endsWith("completions") ? "POST" : "GET");
                 sendJson(ex, e.status(), e.body());
             } catch (RuntimeException e) {
                 status = 500;
@@ -123,8 +123,15 @@ public final class OpenAiServer implements AutoCloseable {
                 ex.getResponseBody().write(b);
                 yield 200;
             }
-            default -> throw new ApiException(404, "invalid_request_error", null, null,
-                    "Invalid URL (" + ex.getRequestMethod() + " " + path + ")");
+            default -> {
+                if (!path.startsWith("/v1/models/"))
+                    throw new ApiException(404, "invalid_request_error", null, null, "Invalid URL (" + ex.getRequestMethod() + " " + path + ")");
+                requireMethod(ex, "GET");
+                String id = path.substring("/v1/models/".length());
+                if (!id.equals(engine.modelId()))
+                    throw new ApiException(404, "invalid_request_error", "model", "model_not_found", "The model '" + id + "' does not exist");
+                yield sendJson(ex, 200, Responses.model(id, created));
+            }
         };
     }
 

@@ -83,15 +83,19 @@ final class Responses {
         return r;
     }
 
-    static Map<String, Object> models(String id, long created) {
+    static Map<String, Object> model(String id, long created) {
         Map<String, Object> model = new LinkedHashMap<>();
         model.put("id", id);
         model.put("object", "model");
         model.put("created", created);
         model.put("owned_by", "tessera");
+        return model;
+    }
+
+    static Map<String, Object> models(String id, long created) {
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("object", "list");
-        r.put("data", List.of(model));
+        r.put("data", List.of(model(id, created)));
         return r;
     }
 }

@@ -275,6 +275,8 @@ class OpenAiServerTest {
         Map<String, Object> m = map(((List<?>) models.get("data")).getFirst());
         assertEquals("fake-model", m.get("id"));
         assertEquals("model", m.get("object"));
+        assertEquals(m, json(send(HttpRequest.newBuilder(uri("/v1/models/fake-model")).build())));
+        assertError(send(HttpRequest.newBuilder(uri("/v1/models/gpt-4")).build()), 404, "model", "model_not_found");
         assertEquals(Map.of("status", "ok"), json(send(HttpRequest.newBuilder(uri("/health")).build())));
         assertError(send(HttpRequest.newBuilder(uri("/v1/nothing")).build()), 404, null, null);
         HttpResponse<String> wrongMethod = send(HttpRequest.newBuilder(uri("/v1/completions")).build());
@@ -285,7 +287,7 @@ class OpenAiServerTest {
         String metrics = send(HttpRequest.newBuilder(uri("/metrics")).build()).body();
         assertTrue(metrics.contains("tessera_requests_total{path=\"/v1/completions\",status=\"200\"} 2\n"), metrics);
         assertTrue(metrics.contains("tessera_requests_total{path=\"/v1/completions\",status=\"405\"} 1\n"), metrics);
-        assertTrue(metrics.contains("tessera_requests_total{path=\"other\",status=\"404\"} 1\n"), metrics);
+        assertTrue(metrics.contains("tessera_requests_total{path=\"other\",status=\"404\"} 2\n"), metrics);
         assertTrue(metrics.contains("\ntessera_completion_tokens_total 6\n"), metrics);
         assertTrue(metrics.contains("\ntessera_prompt_tokens_total 4\n"), metrics);
         assertTrue(metrics.contains("# TYPE tessera_queue_depth gauge\ntessera_queue_depth 0\n"), metrics);
