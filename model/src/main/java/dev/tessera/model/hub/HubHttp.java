@@ -72,7 +72,7 @@ final class HubHttp {
         HttpResponse<T> last = null;
         HubConfig.RetryPolicy policy = config.retry();
         for (int attempt = 1; attempt <= policy.maxAttempts(); attempt++) {
-            if (attempt > 1) sleep(policy.delayAfter(attempt - 1));
+            if (attempt > 1) sleep(last != null && lastError == null ? retryDelay(last, policy, attempt - 1) : policy.delayAfter(attempt - 1));
             try {
                 last = send(req, handler, stopAtAbsoluteRedirect);
                 lastError = null;
@@ -89,6 +89,14 @@ final class HubHttp {
 
     static boolean retryable(int status) {
         return status >= 500 || status == 429;
+    }
+
+    /** The wait before retrying after {@code r}: its Retry-After seconds when given (capped by the policy), else the backoff. */
+    static Duration retryDelay(HttpResponse<?> r, HubConfig.RetryPolicy policy, int attempt) {
+        String ra = r.headers().firstValue("Retry-After").orElse("").trim();
+        if (!ra.matches("\\d{1,6}")) return policy.delayAfter(attempt);
+        Duration asked = Duration.ofSeconds(Long.parseLong(ra));
+        return asked.compareTo(policy.maxDelay()) > 0 ? policy.maxDelay() : asked;
     }
 
     static void sleep(Duration d) {

@@ -175,7 +175,7 @@ final class Transfer {
                 } else if (HubHttp.retryable(s)) {
                     HubHttp.closeQuietly(r);
                     if (++attempt >= policy.maxAttempts()) throw http.statusError(r, ref, ref.toString());
-                    HubHttp.sleep(policy.delayAfter(attempt));
+                    HubHttp.sleep(HubHttp.retryDelay(r, policy, attempt));
                     continue;
                 } else {
                     HubHttp.closeQuietly(r);

@@ -54,6 +54,8 @@ final class FakeHub implements AutoCloseable {
     final AtomicInteger fail503 = new AtomicInteger();
     volatile boolean always416, noRanges, corrupt, noHashHeaders, treeApiMissing;
     volatile String acceptedToken = "hf_secret";
+    /** Sent with the 503 answers when set. */
+    volatile String retryAfter;
 
     private final HttpServer server;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
@@ -94,6 +96,7 @@ final class FakeHub implements AutoCloseable {
             authLog.add(ex.getRequestMethod() + " " + path + (ex.getRequestHeaders().containsKey("Authorization") ? ":auth" : ":none"));
             ex.getRequestBody().readAllBytes();
             if (fail503.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                if (retryAfter != null) ex.getResponseHeaders().add("Retry-After", retryAfter);
                 status(ex, 503, null);
                 return;
             }

@@ -301,6 +301,18 @@ class HubClientTest {
     }
 
     @Test
+    void retryAfterIsHonouredUpToTheCap() {
+        hub.fail503.set(1);
+        hub.retryAfter = "1";
+        HubConfig cfg = new HubConfig(hub.endpoint(), cacheDir, null, false, Long.MAX_VALUE, 1,
+                new HubConfig.RetryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(300)));
+        long t0 = System.nanoTime();
+        client(cfg).pull(ref("tiny-q8_0.gguf"));
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertTrue(ms >= 300, "waited " + ms + " ms: Retry-After 1 s capped at 300 ms, not the 1 ms backoff");
+    }
+
+    @Test
     void a416ThatPersistsIsReportedOnOneLine() throws IOException {
         Path incomplete = repoDir().resolve("blobs").resolve(sha(model) + ".incomplete");
         Files.createDirectories(incomplete.getParent());
