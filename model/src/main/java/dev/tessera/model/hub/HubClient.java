@@ -188,6 +188,7 @@ public final class HubClient {
         return new FileMetadata(commit, etag, size, location);
     }
 
+    @SuppressWarnings("try") // the lock is held for the block's duration, not used in it
     private Path store(RepoRef ref, FileMetadata meta) throws IOException {
         String commit = meta.commit() != null ? meta.commit() : ref.revision();
         if (meta.commit() != null) {

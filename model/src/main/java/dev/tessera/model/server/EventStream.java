@@ -19,6 +19,8 @@ final class EventStream {
     private final BlockingQueue<byte[]> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean broken;
+    /** Events written so far: progress that keeps a slow reader's stream open. */
+    private volatile long written;
 
     EventStream(OutputStream out) {
         this.out = out;
@@ -35,21 +37,26 @@ final class EventStream {
         return broken;
     }
 
-    /** Waits up to {@code timeout} for everything queued to be written; returns whether it was. */
-    boolean finish(Duration timeout) {
+    /**
+     * Waits for everything queued to be written, giving up when the client has read nothing for
+     * {@code idle}; returns whether all of it was written.
+     */
+    boolean finish(Duration idle) {
         queue.add(END);
         try {
-            if (!writer.join(timeout)) {
-                broken = true;
-                writer.interrupt();
-                return false;
-            }
+            long before;
+            do {
+                before = written;
+                if (writer.join(idle)) return !broken;
+            } while (written != before);
+            broken = true;
+            writer.interrupt();
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             writer.interrupt();
             return false;
         }
-        return !broken;
     }
 
     private void drain() {
@@ -59,6 +66,7 @@ final class EventStream {
                 if (b == END) break;
                 out.write(b);
                 if (queue.isEmpty()) out.flush();
+                written++;
             }
             out.flush();
         } catch (IOException | InterruptedException e) {

@@ -11,7 +11,8 @@ import java.time.Duration;
  *                      that give no max_tokens, when the context leaves room for it)
  * @param parallel      how many generations run at once; the others wait in the queue
  * @param maxQueue      how many requests may wait; more get 503
- * @param drainTimeout  how long a finished generation waits for a slow client to read its stream
+ * @param drainTimeout  how long a stream whose generation has finished may go without the client reading
+ *                      any of the rest before it is cut
  */
 public record ServerConfig(String host, int port, String apiKey, int maxBodyBytes, int maxTokens, int parallel,
                            int maxQueue, Duration drainTimeout) {
