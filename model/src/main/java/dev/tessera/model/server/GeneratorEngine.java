@@ -49,7 +49,8 @@ public final class GeneratorEngine implements CompletionEngine {
     @Override
     public int[] encode(Prompt prompt) {
         int[] ids = switch (prompt) {
-            case Prompt.Text t -> tokenizer.encode(t.text(), true, false);
+            // like llama.cpp's server: BOS added, special-token text in a raw prompt parsed as those tokens
+            case Prompt.Text t -> tokenizer.encode(t.text(), true, true);
             case Prompt.Chat c -> {
                 if (chatFormat == null) throw new IllegalArgumentException("this model has no chat template; use /v1/completions");
                 // the rendered conversation carries the format's special tokens, which must parse as such
