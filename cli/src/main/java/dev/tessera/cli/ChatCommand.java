@@ -117,7 +117,7 @@ final class ChatCommand implements Callable<Integer> {
         if (template != null) {
             return ChatTemplates.detect(template).orElseThrow(() -> new IllegalArgumentException("--chat-template " + template + ": not a known chat format"));
         }
-        return ChatTemplates.choose(modelTemplate(model.modelPath()), tok);
+        return ChatTemplates.choose(modelTemplate(model.path()), tok);
     }
 
     /** The Jinja template shipped with the model at {@code m}, if any. */

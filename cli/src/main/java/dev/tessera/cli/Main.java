@@ -13,12 +13,23 @@ import picocli.CommandLine.Command;
 /** The {@code tessera} command line: one subcommand per job. */
 @Command(name = "tessera", mixinStandardHelpOptions = true, version = "tessera 0.1.0",
         description = "Pure-Java LLM inference runtime.",
-        subcommands = {CommandLine.HelpCommand.class, PullCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, InfoCommand.class, PullCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @CommandLine.Option(names = "--debug", scope = CommandLine.ScopeType.INHERIT,
+            description = "Show stack traces on errors.")
+    boolean debug;
+
     public static void main(String[] args) {
+        if (Relaunch.needed()) {
+            var code = Relaunch.run(args);
+            if (code.isPresent()) System.exit(code.get());
+            System.err.println("tessera: module " + Relaunch.VECTOR_MODULE + " is missing from this Java runtime ("
+                    + System.getProperty("java.home") + "); use a full JDK 25+.");
+            System.exit(2);
+        }
         System.exit(run(args));
     }
 
@@ -29,24 +40,31 @@ public final class Main implements Runnable {
 
     /** Runs the command line on the given streams and returns the exit code. */
     public static int run(InputStream in, PrintStream out, PrintStream err, String... args) {
-        CommandLine cl = new CommandLine(new Main());
-        cl.addSubcommand(new RunCommand(out, err));
+        Main main = new Main();
+        CommandLine cl = new CommandLine(main);
+        cl.addSubcommand(new RunCommand(in, out, err));
         cl.addSubcommand(new ChatCommand(in, out, err));
         cl.addSubcommand(new TokenizeCommand(in, out));
+        cl.addSubcommand(new PerplexityCommand(out, err));
+        cl.addSubcommand(new BenchCommand(out, err));
         cl.addSubcommand(new ServeCommand(err));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
-        // Bad input is one line and exit code 2, never a stack trace.
+        // Bad input is one line and exit code 2; a stack trace only with --debug.
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof FormatException || e instanceof IllegalArgumentException || e instanceof ContextFullException
                     || e instanceof UncheckedIOException || e instanceof java.io.IOException || e instanceof HubException) {
                 err.println("tessera: " + e.getMessage());
+                if (main.debug) e.printStackTrace(err);
                 err.flush();
                 return 2;
             }
             throw e;
         });
-        return cl.execute(args);
+        int rc = cl.execute(args);
+        out.flush();
+        err.flush();
+        return rc;
     }
 
     @Override

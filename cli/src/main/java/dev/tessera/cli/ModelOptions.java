@@ -6,6 +6,7 @@ import dev.tessera.model.Session;
 import dev.tessera.model.TokenizerLocator;
 import dev.tessera.model.hub.HubPath;
 import dev.tessera.model.tokenizer.Tokenizer;
+import dev.tessera.testmodels.EmbeddedModel;
 import dev.tessera.tensor.TensorType;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -16,16 +17,17 @@ final class ModelOptions {
     /** Context used when the model's own is longer and {@code --ctx} is not given. */
     static final int DEFAULT_CTX_CAP = 4096;
 
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL",
-            description = "GGUF file, Hugging Face safetensors folder, llama2.c .bin checkpoint, or hf://owner/name[/file] (downloaded into the Hugging Face cache)")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
+            description = "GGUF file, Hugging Face safetensors folder, llama2.c .bin checkpoint, or hf://owner/name[/file] "
+                    + "(downloaded into the Hugging Face cache) (default: the embedded model)")
     String model;
 
-    private Path modelPath;
+    private Path resolved;
 
-    /** The model's local path; an hf:// address is fetched (or found in the cache) the first time. */
-    Path modelPath() {
-        if (modelPath == null) modelPath = HubPath.resolve(model);
-        return modelPath;
+    /** The model to load: {@code -m} (an hf:// address is fetched, or found in the cache, the first time), or the one packed in the jar. */
+    Path path() {
+        if (resolved == null) resolved = model != null ? HubPath.resolve(model) : EmbeddedModel.path();
+        return resolved;
     }
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
@@ -67,11 +69,11 @@ final class ModelOptions {
         };
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads " + threads + ": expected >= 1");
         if (batch < 1) throw new IllegalArgumentException("--batch-size " + batch + ": expected >= 1");
-        CpuBackend backend = new CpuBackend();
+        CpuBackend backend = threads == null ? new CpuBackend() : new CpuBackend(threads);
         try {
-            Model m = Model.open(modelPath(), backend);
+            Model m = Model.open(path(), backend);
             try {
-                Tokenizer tok = TokenizerLocator.locate(modelPath(), tokenizer);
+                Tokenizer tok = TokenizerLocator.locate(path(), tokenizer);
                 int trained = m.config().contextLength();
                 int n;
                 if (ctx == null) {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
 final class RunCommand implements Callable<Integer> {
     @Mixin ModelOptions model;
     @Mixin SamplingOptions sampling;
+    @Mixin SpecOptions spec;
 
     @ArgGroup(exclusive = true)
     PromptSource prompt;
@@ -40,10 +41,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json-stats", description = "Print the timings as one JSON line on stderr")
     boolean jsonStats;
 
+    private final java.io.InputStream in;
     private final PrintStream out;
     private final PrintStream err;
 
-    RunCommand(PrintStream out, PrintStream err) {
+    RunCommand(java.io.InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
         this.out = out;
         this.err = err;
     }
@@ -59,6 +62,7 @@ final class RunCommand implements Callable<Integer> {
             }
             if (!noDisplayPrompt) out.print(text);
             out.flush();
+            if (spec.drafter() != null) return speculative(l, ids);
             Generator g = new Generator(l.session(), l.tokenizer(), sampling.sampler());
             Generator.Result r = g.generate(ids, nPredict, stops, s -> {
                 out.print(s);
@@ -74,12 +78,31 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+    private int speculative(ModelOptions.Loaded l, int[] ids) {
+        spec.validate();
+        // Warm the shared kernels first so the comparison does not favour whichever runs second.
+        if (spec.compare) SpeculativeRun.plainTokensPerSecond(l, sampling.params(), ids, Math.min(16, Math.max(1, nPredict)));
+        SpeculativeRun.Outcome o = SpeculativeRun.run(l, spec, sampling.params(), ids, nPredict, stops, out, err, false);
+        out.println();
+        out.flush();
+        if (o.contextFull()) {
+            err.println("stopped: context is full (" + l.session().capacity() + " tokens); raise --ctx");
+            return 0;
+        }
+        double plain = spec.compare ? SpeculativeRun.plainTokensPerSecond(l, sampling.params(), ids, o.generated().length) : 0;
+        SpeculativeRun.report(err, o.stats(), plain);
+        Generator.Result r = new Generator.Result(o.generated(), Generator.Stop.LENGTH, ids.length, o.stats().prefillNanos(),
+                o.generated().length, o.stats().totalNanos());
+        Stats.print(err, l.loadNanos(), r, jsonStats, o.stats(), plain);
+        return 0;
+    }
+
     private String readPrompt() throws IOException {
         if (prompt != null && prompt.text != null) return prompt.text;
         if (prompt != null && prompt.file != null) {
             if (!Files.isRegularFile(prompt.file)) throw new IllegalArgumentException("--file " + prompt.file + ": no such file");
             return Files.readString(prompt.file, StandardCharsets.UTF_8);
         }
-        return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
 }

@@ -89,7 +89,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private String modelId() {
-        String name = model.modelPath().getFileName().toString();
+        String name = model.path().getFileName().toString();
         return name.replaceFirst("(?i)\\.(gguf|bin)$", "");
     }
 
@@ -98,7 +98,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (template != null)
             return ChatTemplates.detect(template).orElseThrow(() -> new IllegalArgumentException("--chat-template " + template + ": not a known chat format"));
         try {
-            return ChatTemplates.choose(ChatCommand.modelTemplate(model.modelPath()), tok);
+            return ChatTemplates.choose(ChatCommand.modelTemplate(model.path()), tok);
         } catch (IllegalArgumentException e) {
             err.println("note: /v1/chat/completions is off: " + e.getMessage());
             return null;

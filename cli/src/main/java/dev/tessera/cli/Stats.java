@@ -1,6 +1,7 @@
 package dev.tessera.cli;
 
 import dev.tessera.model.Generator;
+import dev.tessera.model.spec.SpecStats;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -9,10 +10,21 @@ final class Stats {
     private Stats() {}
 
     static void print(PrintStream err, long loadNanos, Generator.Result r, boolean json) {
+        print(err, loadNanos, r, json, null, 0);
+    }
+
+    /** With a speculative run's statistics ({@code spec} null: none) and the plain rate it was compared with. */
+    static void print(PrintStream err, long loadNanos, Generator.Result r, boolean json, SpecStats spec, double plainTps) {
         double loadMs = loadNanos / 1e6;
         if (json) {
-            err.printf(Locale.ROOT, "{\"load_ms\":%.3f,\"prompt_tokens\":%d,\"prompt_tps\":%.3f,\"gen_tokens\":%d,\"gen_tps\":%.3f}%n",
-                    loadMs, r.promptTokens(), r.promptTokensPerSecond(), r.genTokens(), r.genTokensPerSecond());
+            String extra = "";
+            if (spec != null) {
+                extra = String.format(Locale.ROOT, ",\"drafter\":\"%s\",\"accept_rate\":%.4f,\"mean_accepted\":%.4f,\"drafts_per_s\":%.3f",
+                        spec.drafter(), spec.acceptRate(), spec.meanAccepted(), spec.draftsPerSecond());
+                if (plainTps > 0) extra += String.format(Locale.ROOT, ",\"plain_gen_tps\":%.3f,\"speedup\":%.4f", plainTps, r.genTokensPerSecond() / plainTps);
+            }
+            err.printf(Locale.ROOT, "{\"load_ms\":%.3f,\"prompt_tokens\":%d,\"prompt_tps\":%.3f,\"gen_tokens\":%d,\"gen_tps\":%.3f%s}%n",
+                    loadMs, r.promptTokens(), r.promptTokensPerSecond(), r.genTokens(), r.genTokensPerSecond(), extra);
             return;
         }
         err.printf(Locale.ROOT, "load:       %10.2f ms%n", loadMs);

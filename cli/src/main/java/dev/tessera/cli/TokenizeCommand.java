@@ -2,6 +2,7 @@ package dev.tessera.cli;
 
 import dev.tessera.model.TokenizerLocator;
 import dev.tessera.model.tokenizer.Tokenizer;
+import dev.tessera.testmodels.EmbeddedModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Parameters;
 /** {@code tessera tokenize}: show the ids (and pieces) of a text. Works on vocabulary-only GGUFs. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Print the token ids and pieces of a text.")
 final class TokenizeCommand implements Callable<Integer> {
-    @Option(names = {"-m", "--model"}, required = true, paramLabel = "MODEL", description = "GGUF file (vocabulary-only is fine), model folder, tokenizer file, or llama2.c checkpoint")
+    @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "GGUF file (vocabulary-only is fine), model folder, tokenizer file, or llama2.c checkpoint (default: the embedded model)")
     Path model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer to use instead of the model's")
@@ -53,7 +54,7 @@ final class TokenizeCommand implements Callable<Integer> {
         int given = (prompt != null ? 1 : 0) + (positional != null ? 1 : 0) + (stdin ? 1 : 0);
         if (given != 1) throw new IllegalArgumentException("give the text exactly once: -p TEXT, a TEXT argument, or --stdin");
         String text = stdin ? new String(in.readAllBytes(), StandardCharsets.UTF_8) : prompt != null ? prompt : positional;
-        Tokenizer tok = TokenizerLocator.locate(model, tokenizer);
+        Tokenizer tok = TokenizerLocator.locate(model != null ? model : EmbeddedModel.path(), tokenizer);
         int[] ids = tok.encode(text, !noBos, !noParseSpecial);
         if (idsOnly) {
             StringJoiner j = new StringJoiner(", ", "[", "]");

@@ -70,6 +70,16 @@ public final class Transformer {
      */
     public void forward(KvCache cache, int[] tokens, int[] positions, int[] slots, AttentionMask mask,
                         int[] logitRows, float[] out) {
+        forward(cache, tokens, positions, slots, mask, logitRows, out, null);
+    }
+
+    /**
+     * The same pass with some sub-layers left out ({@code skip} null: none), as a self-speculative
+     * draft runs it. A skipped attention block writes no K/V for these slots; the verifying full
+     * pass writes every layer's.
+     */
+    public void forward(KvCache cache, int[] tokens, int[] positions, int[] slots, AttentionMask mask,
+                        int[] logitRows, float[] out, LayerSkip skip) {
         int n = tokens.length;
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens: expected 1.." + maxBatch);
         if (positions.length != n || slots.length != n) throw new IllegalArgumentException("tokens, positions and slots differ in length");
@@ -81,36 +91,45 @@ public final class Transformer {
 
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights L = w.layers()[l];
-            // attention block: x += Wo · attn(rope(norm(x) Wq), rope(norm(x) Wk), norm(x) Wv)
-            be.rmsNorm(x, L.attnNorm(), n, d, c.normEps(), xb);
-            be.matmul(L.wq(), xb, n, q);
-            be.matmul(L.wk(), xb, n, k);
-            be.matmul(L.wv(), xb, n, v);
-            if (L.bq() != null) be.addBias(q, L.bq(), n);
-            if (L.bk() != null) be.addBias(k, L.bk(), n);
-            if (L.bv() != null) be.addBias(v, L.bv(), n);
-            if (L.qNorm() != null) {
-                be.rmsNorm(q, L.qNorm(), n * c.heads(), c.headDim(), c.normEps(), q);
-                be.rmsNorm(k, L.kNorm(), n * c.kvHeads(), c.headDim(), c.normEps(), k);
-            }
-            be.rope(q, n, c.heads(), c.headDim(), positions, ropes[l]);
-            be.rope(k, n, c.kvHeads(), c.headDim(), positions, ropes[l]);
-            be.storeKv(cache, l, k, v, n, slots);
-            be.attention(q, cache, l, n, positions, mask, attn[l], att);
-            be.matmul(L.wo(), att, n, xb);
-            if (L.postAttnNorm() != null) be.rmsNorm(xb, L.postAttnNorm(), n, d, c.normEps(), xb);
-            be.add(x, xb, (long) n * d);
-
-            // feed-forward block: x += W_down · (act(norm(x) W_gate) ⊙ norm(x) W_up)
-            be.rmsNorm(x, L.ffnNorm(), n, d, c.normEps(), xb);
-            be.matmul(L.gate(), xb, n, hb);
-            be.matmul(L.up(), xb, n, hb2);
-            be.gatedActivation(hb, hb2, (long) n * c.hiddenDim(), act);
-            be.matmul(L.down(), hb, n, xb);
-            if (L.postFfnNorm() != null) be.rmsNorm(xb, L.postFfnNorm(), n, d, c.normEps(), xb);
-            be.add(x, xb, (long) n * d);
+            if (skip == null || !skip.attention(l)) attention(l, L, cache, n, positions, slots, mask);
+            if (skip == null || !skip.mlp(l)) feedForward(L, n);
         }
         outputs(n, logitRows, out);
+    }
+
+    /** Attention block: x += Wo · attn(rope(norm(x) Wq), rope(norm(x) Wk), norm(x) Wv). */
+    private void attention(int l, LayerWeights L, KvCache cache, int n, int[] positions, int[] slots, AttentionMask mask) {
+        int d = c.dim();
+        be.rmsNorm(x, L.attnNorm(), n, d, c.normEps(), xb);
+        be.matmul(L.wq(), xb, n, q);
+        be.matmul(L.wk(), xb, n, k);
+        be.matmul(L.wv(), xb, n, v);
+        if (L.bq() != null) be.addBias(q, L.bq(), n);
+        if (L.bk() != null) be.addBias(k, L.bk(), n);
+        if (L.bv() != null) be.addBias(v, L.bv(), n);
+        if (L.qNorm() != null) {
+            be.rmsNorm(q, L.qNorm(), n * c.heads(), c.headDim(), c.normEps(), q);
+            be.rmsNorm(k, L.kNorm(), n * c.kvHeads(), c.headDim(), c.normEps(), k);
+        }
+        be.rope(q, n, c.heads(), c.headDim(), positions, ropes[l]);
+        be.rope(k, n, c.kvHeads(), c.headDim(), positions, ropes[l]);
+        be.storeKv(cache, l, k, v, n, slots);
+        be.attention(q, cache, l, n, positions, mask, attn[l], att);
+        be.matmul(L.wo(), att, n, xb);
+        if (L.postAttnNorm() != null) be.rmsNorm(xb, L.postAttnNorm(), n, d, c.normEps(), xb);
+        be.add(x, xb, (long) n * d);
+    }
+
+    /** Feed-forward block: x += W_down · (act(norm(x) W_gate) ⊙ norm(x) W_up). */
+    private void feedForward(LayerWeights L, int n) {
+        int d = c.dim();
+        be.rmsNorm(x, L.ffnNorm(), n, d, c.normEps(), xb);
+        be.matmul(L.gate(), xb, n, hb);
+        be.matmul(L.up(), xb, n, hb2);
+        be.gatedActivation(hb, hb2, (long) n * c.hiddenDim(), act);
+        be.matmul(L.down(), hb, n, xb);
+        if (L.postFfnNorm() != null) be.rmsNorm(xb, L.postFfnNorm(), n, d, c.normEps(), xb);
+        be.add(x, xb, (long) n * d);
     }
 
     /** Final norm and output projection, for runs of consecutive requested rows at a time. */

@@ -12,4 +12,7 @@ public interface Weight {
     long rows();
 
     long cols();
+
+    /** Bytes of the weight as stored in the model file (what a matrix-vector product reads). */
+    default long bytes() { return type().bytesFor(rows() * cols()); }
 }

@@ -1,10 +1,12 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.quant.Dequantizer;
 import dev.tessera.tensor.AttentionMask;
 import dev.tessera.tensor.AttentionParams;
 import dev.tessera.tensor.Backend;
 import dev.tessera.tensor.Buffer;
 import dev.tessera.tensor.KvCache;
+import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Rope;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
@@ -12,25 +14,64 @@ import dev.tessera.tensor.Weight;
 
 /** The CPU backend: activations in heap float arrays, weights read in place from their (mmap'd) bytes. */
 public final class CpuBackend implements Backend {
+    /** Elementwise ops on fewer floats than this run on the calling thread alone. */
+    private static final int PARALLEL_ELEMENTWISE = 1 << 16;
+
+    private final Parallel parallel;
+    private final boolean ownsPool;
+    private final Q8Rows q8 = new Q8Rows();
+    private final MatmulJob matmulJob = new MatmulJob();
+    private final Scratch[] scratch;
+    private final Attention attention;
+    private final RopeKernel ropeKernel = new RopeKernel();
+
+    /** A backend with its own pool of {@code threads} threads. */
+    public CpuBackend(int threads) {
+        this(new Parallel(threads), true);
+    }
+
+    /** A backend with one thread per available processor. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A backend sharing {@code parallel} (which the caller closes). */
+    public CpuBackend(Parallel parallel) {
+        this(parallel, false);
+    }
+
+    private CpuBackend(Parallel parallel, boolean ownsPool) {
+        this.parallel = parallel;
+        this.ownsPool = ownsPool;
+        this.scratch = new Scratch[parallel.threads()];
+        for (int i = 0; i < scratch.length; i++) scratch[i] = new Scratch();
+        this.attention = new Attention(parallel.threads());
+    }
+
+    /** Threads used by the kernels. */
+    public int threads() { return parallel.threads(); }
 
     @Override
     public String name() { return "cpu"; }
 
     @Override
     public Weight load(Tensor tensor) {
-        if (!RowDecoder.supports(tensor.type())) {
-            throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
-                    + " is not supported by the CPU backend");
-        }
+        PackedWeight packed = switch (tensor.type()) {
+            case F32, F16, BF16 -> new FloatWeight(tensor);
+            case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor);
+            case Q8_0, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor);
+            default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
+                    + " is not supported by the CPU backend (expected F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K..Q6_K)");
+        };
         if (tensor.cols() > Integer.MAX_VALUE - 16) {
             throw new IllegalArgumentException("tensor " + tensor.name() + ": rows of " + tensor.cols() + " elements are too long");
         }
         float[] vector = null;
         if (tensor.shape().rank() == 1 || tensor.rows() == 1) {
             vector = new float[(int) tensor.cols()];
-            RowDecoder.decode(tensor.type(), tensor.data(), 0, vector, 0, vector.length);
+            Dequantizer.dequantizeRow(tensor.type(), tensor.data(), 0, vector, 0, vector.length);
         }
-        return new CpuWeight(tensor, vector);
+        return new CpuWeight(tensor, vector, packed);
     }
 
     @Override
@@ -57,7 +98,7 @@ public final class CpuBackend implements Backend {
             if (tokens[i] < 0 || tokens[i] >= w.rows()) {
                 throw new IllegalArgumentException("token " + tokens[i] + ": outside " + w.name() + " rows 0.." + (w.rows() - 1));
             }
-            RowDecoder.decode(w.type(), w.tensor.data(), tokens[i] * rowBytes, o.data, o.offset + i * cols, cols);
+            Dequantizer.dequantizeRow(w.type(), w.tensor.data(), tokens[i] * rowBytes, o.data, o.offset + i * cols, cols);
         }
     }
 
@@ -70,17 +111,9 @@ public final class CpuBackend implements Backend {
         int rows = Math.toIntExact(w.rows());
         checkSize(xb, (long) n * cols, "matmul input for " + w.name());
         checkSize(ob, (long) n * rows, "matmul output for " + w.name());
-        float[] row = new float[cols];
-        long rowBytes = w.tensor.rowBytes();
-        for (int r = 0; r < rows; r++) {
-            RowDecoder.decode(w.type(), w.tensor.data(), r * rowBytes, row, 0, cols);
-            for (int i = 0; i < n; i++) {
-                float s = 0;
-                int xo = xb.offset + i * cols;
-                for (int c = 0; c < cols; c++) s += row[c] * xb.data[xo + c];
-                ob.data[ob.offset + i * rows + r] = s;
-            }
-        }
+        if (w.packed.wantsQ8(n)) q8.quantize(xb.data, xb.offset, n, cols);
+        matmulJob.set(w.packed, xb, n, ob, rows);
+        parallel.split(rows, 4, matmulJob);
     }
 
     @Override
@@ -88,10 +121,7 @@ public final class CpuBackend implements Backend {
         CpuBuffer xb = CpuBuffer.of(x);
         float[] b = CpuWeight.of(bias).vector();
         checkSize(xb, (long) n * b.length, "addBias input");
-        for (int i = 0; i < n; i++) {
-            int o = xb.offset + i * b.length;
-            for (int c = 0; c < b.length; c++) xb.data[o + c] += b[c];
-        }
+        for (int i = 0; i < n; i++) Vec.add(xb.data, xb.offset + i * b.length, b, 0, b.length);
     }
 
     @Override
@@ -102,14 +132,7 @@ public final class CpuBackend implements Backend {
         if (gain.length != cols) throw new IllegalArgumentException("rmsNorm gain " + g.name() + " has " + gain.length + " values, expected " + cols);
         checkSize(xb, (long) rows * cols, "rmsNorm input");
         checkSize(ob, (long) rows * cols, "rmsNorm output");
-        for (int r = 0; r < rows; r++) {
-            int xo = xb.offset + r * cols;
-            int oo = ob.offset + r * cols;
-            float ss = 0;
-            for (int c = 0; c < cols; c++) ss += xb.data[xo + c] * xb.data[xo + c];
-            float inv = (float) (1.0 / Math.sqrt(ss / cols + eps));
-            for (int c = 0; c < cols; c++) ob.data[oo + c] = xb.data[xo + c] * inv * gain[c];
-        }
+        for (int r = 0; r < rows; r++) Vec.rmsNorm(xb.data, xb.offset + r * cols, gain, ob.data, ob.offset + r * cols, cols, eps);
     }
 
     @Override
@@ -117,23 +140,7 @@ public final class CpuBackend implements Backend {
         CpuBuffer xb = CpuBuffer.of(x);
         checkSize(xb, (long) n * heads * headDim, "rope input");
         if (rope.dims() > headDim) throw new IllegalArgumentException("rope dims " + rope.dims() + " exceed head dim " + headDim);
-        int half = rope.dims() / 2;
-        for (int i = 0; i < n; i++) {
-            for (int p = 0; p < half; p++) {
-                double angle = positions[i] * (double) rope.invFreq()[p];
-                float cos = (float) Math.cos(angle);
-                float sin = (float) Math.sin(angle);
-                for (int h = 0; h < heads; h++) {
-                    int base = xb.offset + (i * heads + h) * headDim;
-                    int a = rope.neox() ? base + p : base + 2 * p;
-                    int b = rope.neox() ? base + p + half : base + 2 * p + 1;
-                    float x0 = xb.data[a];
-                    float x1 = xb.data[b];
-                    xb.data[a] = x0 * cos - x1 * sin;
-                    xb.data[b] = x0 * sin + x1 * cos;
-                }
-            }
-        }
+        ropeKernel.apply(xb.data, xb.offset, n, heads, headDim, positions, rope);
     }
 
     @Override
@@ -185,54 +192,13 @@ public final class CpuBackend implements Backend {
         CpuKvCache c = CpuKvCache.of(cache);
         CpuBuffer qb = CpuBuffer.of(q);
         CpuBuffer ob = CpuBuffer.of(out);
-        int hd = params.headDim();
-        int heads = params.heads();
-        if (hd != c.headDim() || params.kvHeads() != c.kvHeads()) {
+        if (params.headDim() != c.headDim() || params.kvHeads() != c.kvHeads()) {
             throw new IllegalArgumentException("attention params " + params + " do not match the kv cache ("
                     + c.kvHeads() + " kv heads of " + c.headDim() + ")");
         }
-        checkSize(qb, (long) n * heads * hd, "attention queries");
-        checkSize(ob, (long) n * heads * hd, "attention output");
-        int group = heads / params.kvHeads();
-        int w = c.slotWidth();
-        int slots = visibleSlotLimit(mask, positions, n, c.capacity());
-        float[] scores = new float[slots];
-        float[] acc = new float[hd];
-        for (int i = 0; i < n; i++) {
-            for (int h = 0; h < heads; h++) {
-                int qo = qb.offset + (i * heads + h) * hd;
-                int kvh = h / group;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int s = 0; s < slots; s++) {
-                    if (!visible(mask, positions, i, s, params.window())) {
-                        scores[s] = Float.NEGATIVE_INFINITY;
-                        continue;
-                    }
-                    int ko = s * w + kvh * hd;
-                    float dot = 0;
-                    for (int d = 0; d < hd; d++) dot += qb.data[qo + d] * key(c, layer, ko + d);
-                    dot *= params.scale();
-                    if (params.softcap() > 0) dot = params.softcap() * (float) Math.tanh(dot / params.softcap());
-                    scores[s] = dot;
-                    max = Math.max(max, dot);
-                }
-                java.util.Arrays.fill(acc, 0);
-                float sum = 0;
-                for (int s = 0; s < slots; s++) {
-                    if (scores[s] == Float.NEGATIVE_INFINITY) continue;
-                    float p = (float) Math.exp(scores[s] - max);
-                    sum += p;
-                    int vo = s * w + kvh * hd;
-                    for (int d = 0; d < hd; d++) acc[d] += p * value(c, layer, vo + d);
-                }
-                int oo = ob.offset + (i * heads + h) * hd;
-                for (int d = 0; d < hd; d++) ob.data[oo + d] = sum == 0 ? 0 : acc[d] / sum;
-            }
-        }
-    }
-
-    /** One past the highest slot any query of the batch may see. */
-    private static int visibleSlotLimit(AttentionMask mask, int[] positions, int n, int capacity) {
+        long width = (long) n * params.heads() * params.headDim();
+        checkSize(qb, width, "attention queries");
+        checkSize(ob, width, "attention output");
         int limit = switch (mask) {
             case AttentionMask.Causal ignored -> {
                 int m = 0;
@@ -241,37 +207,8 @@ public final class CpuBackend implements Backend {
             }
             case AttentionMask.Tree t -> t.prefix() + n;
         };
-        if (limit > capacity) throw new IllegalArgumentException("attention reaches slot " + (limit - 1) + " beyond kv capacity " + capacity);
-        return limit;
-    }
-
-    private static boolean visible(AttentionMask mask, int[] positions, int i, int slot, int window) {
-        int p = positions[i];
-        int slotPos;
-        switch (mask) {
-            case AttentionMask.Causal ignored -> {
-                if (slot > p) return false;
-                slotPos = slot;
-            }
-            case AttentionMask.Tree t -> {
-                if (slot < t.prefix()) {
-                    slotPos = slot;
-                } else {
-                    int j = slot - t.prefix();
-                    if (!t.visible()[i][j]) return false;
-                    slotPos = positions[j];
-                }
-            }
-        }
-        return window <= 0 || slotPos > p - window;
-    }
-
-    private static float key(CpuKvCache c, int layer, int index) {
-        return c.keysF32 != null ? c.keysF32[layer][index] : Float.float16ToFloat(c.keysF16[layer][index]);
-    }
-
-    private static float value(CpuKvCache c, int layer, int index) {
-        return c.valuesF32 != null ? c.valuesF32[layer][index] : Float.float16ToFloat(c.valuesF16[layer][index]);
+        if (limit > c.capacity()) throw new IllegalArgumentException("attention reaches slot " + (limit - 1) + " beyond kv capacity " + c.capacity());
+        attention.run(parallel, qb, c, layer, n, positions, mask, params, ob);
     }
 
     @Override
@@ -280,13 +217,18 @@ public final class CpuBackend implements Backend {
         CpuBuffer u = CpuBuffer.of(up);
         checkSize(g, count, "gate");
         checkSize(u, count, "up");
-        for (int i = 0; i < count; i++) {
-            float x = g.data[g.offset + i];
-            float a = switch (act) {
-                case SILU -> x / (1 + (float) Math.exp(-x));
-                case GELU_TANH -> 0.5f * x * (1 + (float) Math.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x)));
-            };
-            g.data[g.offset + i] = a * u.data[u.offset + i];
+        int n = (int) count;
+        if (n < PARALLEL_ELEMENTWISE) {
+            gated(g, u, act, 0, n);
+        } else {
+            parallel.split(n, Lanes.FLOATS, (worker, start, end) -> gated(g, u, act, start, end));
+        }
+    }
+
+    private static void gated(CpuBuffer g, CpuBuffer u, Activation act, int start, int end) {
+        switch (act) {
+            case SILU -> Vec.swiglu(g.data, g.offset + start, u.data, u.offset + start, end - start);
+            case GELU_TANH -> Vec.geglu(g.data, g.offset + start, u.data, u.offset + start, end - start);
         }
     }
 
@@ -296,21 +238,21 @@ public final class CpuBackend implements Backend {
         CpuBuffer s = CpuBuffer.of(src);
         checkSize(d, count, "add destination");
         checkSize(s, count, "add source");
-        for (int i = 0; i < count; i++) d.data[d.offset + i] += s.data[s.offset + i];
+        Vec.add(d.data, d.offset, s.data, s.offset, (int) count);
     }
 
     @Override
     public void scale(Buffer x, long count, float s) {
         CpuBuffer b = CpuBuffer.of(x);
         checkSize(b, count, "scale input");
-        for (int i = 0; i < count; i++) b.data[b.offset + i] *= s;
+        Vec.scale(b.data, b.offset, (int) count, s);
     }
 
     @Override
     public void softcap(Buffer x, long count, float cap) {
         CpuBuffer b = CpuBuffer.of(x);
         checkSize(b, count, "softcap input");
-        for (int i = 0; i < count; i++) b.data[b.offset + i] = cap * (float) Math.tanh(b.data[b.offset + i] / cap);
+        Vec.softcap(b.data, b.offset, (int) count, cap);
     }
 
     @Override
@@ -319,13 +261,35 @@ public final class CpuBackend implements Backend {
         if (offset < 0 || count <= 0 || offset + count > b.length) {
             throw new IllegalArgumentException("argmax over " + count + " floats at " + offset + ": outside buffer of " + b.length);
         }
-        int best = 0;
-        for (int i = 1; i < count; i++) if (b.data[b.offset + (int) offset + i] > b.data[b.offset + (int) offset + best]) best = i;
-        return best;
+        return Vec.argmax(b.data, b.offset + (int) offset, count);
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        if (ownsPool) parallel.close();
+    }
+
+    /** The parallel part of {@link #matmul}, reused so that a call allocates nothing. */
+    private final class MatmulJob implements Parallel.Range {
+        private PackedWeight w;
+        private CpuBuffer x;
+        private int n;
+        private CpuBuffer out;
+        private int rows;
+
+        void set(PackedWeight w, CpuBuffer x, int n, CpuBuffer out, int rows) {
+            this.w = w;
+            this.x = x;
+            this.n = n;
+            this.out = out;
+            this.rows = rows;
+        }
+
+        @Override
+        public void run(int worker, int start, int end) {
+            w.rows(x.data, x.offset, q8, n, start, end, out.data, out.offset, rows, scratch[worker]);
+        }
+    }
 
     private static void checkSize(CpuBuffer b, long need, String what) {
         if (b.length < need) throw new IllegalArgumentException(what + ": buffer has " + b.length + " floats, needs " + need);

@@ -12,10 +12,13 @@ final class CpuWeight implements Weight {
     final Tensor tensor;
     /** Decoded values of a rank-1 tensor, else null. */
     final float[] vector;
+    /** The matrix in its kernel's layout. */
+    final PackedWeight packed;
 
-    CpuWeight(Tensor tensor, float[] vector) {
+    CpuWeight(Tensor tensor, float[] vector, PackedWeight packed) {
         this.tensor = tensor;
         this.vector = vector;
+        this.packed = packed;
     }
 
     static CpuWeight of(Weight w) {

@@ -46,20 +46,34 @@ class CpuBackendTest {
         return x;
     }
 
-    /** Error bound for a dot product in float: relative to the sum of absolute products. */
-    static void assertDot(float expected, float actual, double absSum, double rel, String what) {
-        double tol = rel * absSum + 1e-6;
-        assertTrue(Math.abs(expected - actual) <= tol, what + ": expected " + expected + " got " + actual + " (tol " + tol + ")");
+    /**
+     * Error bound of a kernel dot product against the exact one: float rounding, plus for quantized
+     * weights the rounding of the activations to 8 bits per block (at most half a step,
+     * {@code amax/254}, per element).
+     */
+    static double dotTolerance(TensorType type, float[] w, float[] x, int xOffset) {
+        double abs = 0, quant = 0;
+        for (int b = 0; b < w.length / 32 || (b == 0 && w.length < 32); b++) {
+            double amax = 0, wabs = 0;
+            for (int e = 32 * b; e < Math.min(w.length, 32 * b + 32); e++) {
+                amax = Math.max(amax, Math.abs(x[xOffset + e]));
+                wabs += Math.abs(w[e]);
+                abs += Math.abs(w[e] * x[xOffset + e]);
+            }
+            quant += wabs * amax / 254;
+        }
+        boolean q8 = type.isQuantized();
+        return (q8 ? 1.001 * quant : 0) + 2e-6 * abs + 1e-6;
     }
 
     @ParameterizedTest
     @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
     void matmulMatchesReferenceForOddRowsAndBatches(TensorType type) {
-        int rows = 37, cols = 160;
+        int rows = 37, cols = 224;
         ExactWeights ew = ExactWeights.random("blk.0.w", type, rows, cols, 7);
         Weight w = CPU.load(ew.tensor());
         Random rnd = new Random(3);
-        for (int n : new int[] {1, 3, 8}) {
+        for (int n : new int[] {1, 3, 9}) {
             float[] x = gaussian(rnd, n * cols);
             Buffer out = CPU.allocate((long) n * rows);
             CPU.matmul(w, buffer(CPU, x), n, out);
@@ -67,9 +81,8 @@ class CpuBackendTest {
             for (int i = 0; i < n; i++) {
                 float[] want = Reference.matvec(ew.values(), x, i * cols);
                 for (int r = 0; r < rows; r++) {
-                    double abs = 0;
-                    for (int c = 0; c < cols; c++) abs += Math.abs(ew.values()[r][c] * x[i * cols + c]);
-                    assertDot(want[r], got[i * rows + r], abs, 1e-5, type + " n=" + n + " row " + r);
+                    double tol = dotTolerance(type, ew.values()[r], x, i * cols);
+                    assertEquals(want[r], got[i * rows + r], tol, type + " n=" + n + " row " + r);
                 }
             }
         }
@@ -125,30 +138,35 @@ class CpuBackendTest {
     @Test
     void ropeBothLayoutsRotatePairsByPositionAngle() {
         Random rnd = new Random(13);
-        int n = 3, heads = 2, headDim = 16;
+        int n = 3, heads = 2;
         int[] pos = {0, 5, 1234};
-        for (boolean neox : new boolean[] {false, true}) {
-            Rope rope = Rope.standard(12, 10000, neox); // partial rotation: 12 of 16 dims
-            float[] x = gaussian(rnd, n * heads * headDim);
-            Buffer xb = buffer(CPU, x);
-            CPU.rope(xb, n, heads, headDim, pos, rope);
-            float[] got = read(xb);
-            for (int i = 0; i < n; i++) {
-                for (int h = 0; h < heads; h++) {
-                    int base = (i * heads + h) * headDim;
-                    boolean[] rotated = new boolean[headDim];
-                    for (int p = 0; p < 6; p++) {
-                        int a = neox ? p : 2 * p;
-                        int b = neox ? p + 6 : 2 * p + 1;
-                        rotated[a] = rotated[b] = true;
-                        double theta = pos[i] * Math.pow(10000, -2.0 * p / 12);
-                        // (x_a + i x_b) · e^{iθ}
-                        double re = x[base + a] * Math.cos(theta) - x[base + b] * Math.sin(theta);
-                        double im = x[base + a] * Math.sin(theta) + x[base + b] * Math.cos(theta);
-                        assertEquals(re, got[base + a], 2e-4, "neox=" + neox + " re " + i + "," + h + "," + p);
-                        assertEquals(im, got[base + b], 2e-4, "neox=" + neox + " im " + i + "," + h + "," + p);
+        int[][] dimsAndHead = {{12, 16}, {64, 64}, {48, 64}, {128, 128}};
+        for (int[] dh : dimsAndHead) {
+            int dims = dh[0], headDim = dh[1], half = dims / 2;
+            for (boolean neox : new boolean[] {false, true}) {
+                Rope rope = Rope.standard(dims, 10000, neox);
+                float[] x = gaussian(rnd, n * heads * headDim);
+                Buffer xb = buffer(CPU, x);
+                CPU.rope(xb, n, heads, headDim, pos, rope);
+                float[] got = read(xb);
+                String what = "dims " + dims + "/" + headDim + " neox=" + neox;
+                for (int i = 0; i < n; i++) {
+                    for (int h = 0; h < heads; h++) {
+                        int base = (i * heads + h) * headDim;
+                        boolean[] rotated = new boolean[headDim];
+                        for (int p = 0; p < half; p++) {
+                            int a = neox ? p : 2 * p;
+                            int b = neox ? p + half : 2 * p + 1;
+                            rotated[a] = rotated[b] = true;
+                            double theta = pos[i] * Math.pow(10000, -2.0 * p / dims);
+                            // (x_a + i x_b) · e^{iθ}
+                            double re = x[base + a] * Math.cos(theta) - x[base + b] * Math.sin(theta);
+                            double im = x[base + a] * Math.sin(theta) + x[base + b] * Math.cos(theta);
+                            assertEquals(re, got[base + a], 2e-4, what + " re " + i + "," + h + "," + p);
+                            assertEquals(im, got[base + b], 2e-4, what + " im " + i + "," + h + "," + p);
+                        }
+                        for (int d = 0; d < headDim; d++) if (!rotated[d]) assertEquals(x[base + d], got[base + d], 0f, what);
                     }
-                    for (int d = 0; d < headDim; d++) if (!rotated[d]) assertEquals(x[base + d], got[base + d], 0f);
                 }
             }
         }
@@ -184,6 +202,22 @@ class CpuBackendTest {
     }
 
     @Test
+    void largeGatedActivationSplitsAcrossThreads() {
+        Random rnd = new Random(37);
+        int n = 70_001;
+        float[] a = gaussian(rnd, n), b = gaussian(rnd, n);
+        try (CpuBackend two = new CpuBackend(2)) {
+            Buffer g = buffer(two, a);
+            two.gatedActivation(g, buffer(two, b), n, Backend.Activation.SILU);
+            float[] got = read(g);
+            for (int i = 0; i < n; i++) {
+                double want = Reference.silu(a[i]) * b[i];
+                assertEquals(want, got[i], 1e-5 * (1 + Math.abs(want)), "element " + i);
+            }
+        }
+    }
+
+    @Test
     void argmaxTakesFirstOfTies() {
         float[] x = {1, 5, 2, 5, -1, 7, 7, 0};
         Buffer b = buffer(CPU, x);
@@ -201,7 +235,7 @@ class CpuBackendTest {
     record Filled(KvCache cache, float[][][] keys, float[][][] values) {}
 
     static Filled fill(Backend b, TensorType type, int slots, int kvHeads, int headDim, Random rnd) {
-        KvCache cache = b.kvCache(2, 64, kvHeads, headDim, type);
+        KvCache cache = b.kvCache(2, Math.max(64, slots), kvHeads, headDim, type);
         float[][][] keys = new float[slots][kvHeads][headDim];
         float[][][] values = new float[slots][kvHeads][headDim];
         int w = kvHeads * headDim;
@@ -273,6 +307,23 @@ class CpuBackendTest {
         boolean[][] allowed = new boolean[1][slots];
         for (int s = 0; s <= 20; s++) allowed[0][s] = true;
         checkAttention(CPU, f, 1, new int[] {20}, AttentionMask.CAUSAL, p, allowed, rnd);
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"F32", "F16"})
+    void longContextSpansManyTilesOfTheOnlineSoftmax(TensorType type) {
+        Random rnd = new Random(31);
+        int kvHeads = 2, heads = 8, hd = 64, slots = 3 * Attention.TILE + 17;
+        Filled f = fill(CPU, type, slots, kvHeads, hd, rnd);
+        int[] positions = {slots - 3, slots - 2, slots - 1};
+        for (int window : new int[] {0, Attention.TILE + 5}) {
+            AttentionParams p = new AttentionParams(heads, kvHeads, hd, 0.6f, window > 0 ? 3f : 0f, window);
+            boolean[][] allowed = new boolean[3][slots];
+            for (int i = 0; i < 3; i++) {
+                for (int s = 0; s < slots; s++) allowed[i][s] = s <= positions[i] && (window <= 0 || positions[i] - s < window);
+            }
+            checkAttention(CPU, f, 3, positions, AttentionMask.CAUSAL, p, allowed, rnd);
+        }
     }
 
     @ParameterizedTest

@@ -1,7 +1,16 @@
 package dev.tessera.model.chat;
 
+import dev.tessera.model.FormatException;
 import dev.tessera.model.gguf.Metadata;
+import dev.tessera.model.json.Json;
+import dev.tessera.model.json.JsonException;
 import dev.tessera.model.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -56,6 +65,28 @@ public final class ChatTemplates {
     /** The format for a GGUF model from {@code tokenizer.chat_template}. */
     public static ChatFormat fromGguf(Metadata md, Tokenizer tokenizer) {
         return choose(md.string(GGUF_KEY), tokenizer);
+    }
+
+    /** The format for a Hugging Face model from {@code chat_template} in its tokenizer_config.json (absent file: no template). */
+    public static ChatFormat fromTokenizerConfig(Path configFile, Tokenizer tokenizer) {
+        Optional<String> template = Optional.empty();
+        if (Files.exists(configFile)) {
+            try {
+                Object t = Json.parseObject(Files.readString(configFile, StandardCharsets.UTF_8)).get("chat_template");
+                // Newer configs may hold a list of named templates; the "default" one applies.
+                if (t instanceof String s) template = Optional.of(s);
+                else if (t instanceof List<?> list) {
+                    for (Object o : list) {
+                        if (o instanceof Map<?, ?> m && "default".equals(m.get("name")) && m.get("template") instanceof String s) template = Optional.of(s);
+                    }
+                }
+            } catch (IOException e) {
+                throw new FormatException(configFile + ": cannot read: " + e.getMessage(), e);
+            } catch (JsonException e) {
+                throw new FormatException(configFile + ": invalid JSON: " + e.getMessage(), e);
+            }
+        }
+        return choose(template, tokenizer);
     }
 
     private static boolean has(String s, String marker) { return s.contains(marker); }

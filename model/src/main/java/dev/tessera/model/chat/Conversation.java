@@ -9,7 +9,10 @@ import java.util.List;
  * re-renders earlier text differently (it should not), the turn says the cache must be rebuilt.
  */
 public final class Conversation {
-    /** Text to feed next; when {@code fromStart}, clear the KV cache and encode with BOS first. */
+    /**
+     * Text to feed next, to be encoded with {@code encode(text, fromStart, true)}: when
+     * {@code fromStart}, clear the KV cache first and let the tokenizer add BOS.
+     */
     public record Turn(String text, boolean fromStart) {}
 
     private final ChatFormat format;

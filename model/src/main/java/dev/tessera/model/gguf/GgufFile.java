@@ -102,10 +102,10 @@ public final class GgufFile implements AutoCloseable {
         long nKv = c.u64("metadata_kv_count");
         // The smallest tensor info is 32 bytes and the smallest KV 13: bound the counts by the file.
         if (nTensors < 0 || nTensors > c.remaining() / 32) {
-            throw FormatException.of(path, "tensor_count", Long.toUnsignedString(nTensors) + " is more than the file can hold");
+            throw FormatException.of(path, "tensor_count", Long.toUnsignedString(nTensors) + " is more than the file can hold (truncated file?)");
         }
         if (nKv < 0 || nKv > c.remaining() / 13) {
-            throw FormatException.of(path, "metadata_kv_count", Long.toUnsignedString(nKv) + " is more than the file can hold");
+            throw FormatException.of(path, "metadata_kv_count", Long.toUnsignedString(nKv) + " is more than the file can hold (truncated file?)");
         }
 
         Map<String, GgufValue> kv = new LinkedHashMap<>();
@@ -163,6 +163,28 @@ public final class GgufFile implements AutoCloseable {
         }
     }
 
+    /** ggml type ids Tessera cannot read, by name (ggml.h); null where ggml has no type. */
+    private static final String[] GGML_NAMES = new String[43];
+
+    static {
+        String[] named = {"4 Q4_2 (removed from ggml)", "5 Q4_3 (removed from ggml)", "16 IQ2_XXS", "17 IQ2_XS", "18 IQ3_XXS",
+            "19 IQ1_S", "20 IQ4_NL", "21 IQ3_S", "22 IQ2_S", "23 IQ4_XS", "29 IQ1_M", "31 Q4_0_4_4 (removed from GGUF)",
+            "32 Q4_0_4_8 (removed from GGUF)", "33 Q4_0_8_8 (removed from GGUF)", "34 TQ1_0", "35 TQ2_0",
+            "36 IQ4_NL_4_4 (removed from GGUF)", "37 IQ4_NL_4_8 (removed from GGUF)", "38 IQ4_NL_8_8 (removed from GGUF)",
+            "39 MXFP4", "40 NVFP4", "41 Q1_0", "42 Q2_0"};
+        for (String n : named) {
+            int sp = n.indexOf(' ');
+            GGML_NAMES[Integer.parseInt(n.substring(0, sp))] = n.substring(sp + 1);
+        }
+    }
+
+    private static String unsupportedType(int id) {
+        if (id >= 0 && id < GGML_NAMES.length && GGML_NAMES[id] != null) {
+            return "ggml type " + GGML_NAMES[id] + " (id " + id + ") is not supported";
+        }
+        return "unknown ggml type id " + Integer.toUnsignedString(id);
+    }
+
     static long align(long x, int alignment) { return (x + alignment - 1) / alignment * alignment; }
 
     public Path path() { return path; }
@@ -173,7 +195,7 @@ public final class GgufFile implements AutoCloseable {
 
     public int alignment() { return alignment; }
 
-    /** Absolute file offset of the data section. */
+    /** Absolute file offset of the data section (the end of the header when there are no tensors). */
     public long dataOffset() { return dataOffset; }
 
     public long fileSize() { return mapping.byteSize(); }
@@ -220,6 +242,7 @@ public final class GgufFile implements AutoCloseable {
         private final Path path;
         private final MemorySegment seg;
         private final CharsetDecoder utf8 = Utf8.strictDecoder();
+        private byte[] buf = new byte[256];
         private long pos;
 
         Cursor(Path path, MemorySegment seg) {
@@ -245,8 +268,10 @@ public final class GgufFile implements AutoCloseable {
         String string(String field) {
             long len = u64(field + " length");
             need(len, field);
-            byte[] b = seg.asSlice(pos, len).toArray(ValueLayout.JAVA_BYTE);
-            String s = Utf8.decodeOrNull(utf8, b);
+            if (len > Integer.MAX_VALUE - 8) throw FormatException.of(path, field, "string of " + len + " bytes is too long");
+            if (buf.length < len) buf = new byte[(int) Math.max(len, 2L * buf.length)];
+            MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, pos, buf, 0, (int) len);
+            String s = Utf8.decodeOrNull(utf8, buf, 0, (int) len);
             if (s == null) throw FormatException.of(path, field, "is not valid UTF-8 (at offset " + pos + ")");
             pos += len;
             return s;
@@ -268,7 +293,7 @@ public final class GgufFile implements AutoCloseable {
             }
             int typeId = i32(field + " type");
             TensorType type = TensorType.byId(typeId).filter(TensorType::isGgml)
-                    .orElseThrow(() -> FormatException.of(path, field + " type", "unknown ggml type id " + Integer.toUnsignedString(typeId)));
+                    .orElseThrow(() -> FormatException.of(path, field + " type", unsupportedType(typeId)));
             long offset = u64(field + " offset");
             if (ne[0] % type.blockLength() != 0) {
                 throw FormatException.of(path, field + " ne[0]", "row length " + ne[0] + " is not a multiple of the "

@@ -27,6 +27,8 @@ import java.util.Set;
  * {@link #write} goes through a temporary file, so a failure leaves no partial file.
  */
 public final class GgufWriter {
+    /** ggml's GGML_MAX_NAME: tensor names must be shorter. */
+    public static final int MAX_NAME = 64;
     private int version = 3;
     private final Map<String, GgufValue> metadata = new LinkedHashMap<>();
     private final List<Entry> tensors = new ArrayList<>();
@@ -74,6 +76,10 @@ public final class GgufWriter {
         long need = type.bytesFor(shape.size());
         if (data.byteSize() != need) {
             throw new IllegalArgumentException("tensor " + name + ": " + type + " " + shape + " needs " + need + " bytes, source has " + data.byteSize());
+        }
+        if (name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length >= MAX_NAME) {
+            throw new IllegalArgumentException("tensor " + name + ": name is " + name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                    + " bytes, llama.cpp reads at most " + (MAX_NAME - 1));
         }
         if (!names.add(name)) throw new IllegalArgumentException("tensor " + name + ": duplicate tensor name");
         tensors.add(new Entry(name, type, shape, data));

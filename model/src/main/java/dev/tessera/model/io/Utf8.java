@@ -18,17 +18,22 @@ public final class Utf8 {
 
     /** Decodes {@code bytes}, or returns null if they are not valid UTF-8. */
     public static String decodeOrNull(CharsetDecoder decoder, byte[] bytes) {
+        return decodeOrNull(decoder, bytes, 0, bytes.length);
+    }
+
+    /** Decodes {@code bytes[off, off + len)}, or returns null if they are not valid UTF-8. */
+    public static String decodeOrNull(CharsetDecoder decoder, byte[] bytes, int off, int len) {
         boolean ascii = true;
-        for (byte b : bytes) {
-            if (b < 0) {
+        for (int i = off; i < off + len; i++) {
+            if (bytes[i] < 0) {
                 ascii = false;
                 break;
             }
         }
         // ASCII is by far the common case in headers and vocabularies and needs no decoder.
-        if (ascii) return new String(bytes, StandardCharsets.ISO_8859_1);
+        if (ascii) return new String(bytes, off, len, StandardCharsets.ISO_8859_1);
         try {
-            return decoder.reset().decode(ByteBuffer.wrap(bytes)).toString();
+            return decoder.reset().decode(ByteBuffer.wrap(bytes, off, len)).toString();
         } catch (CharacterCodingException e) {
             return null;
         }

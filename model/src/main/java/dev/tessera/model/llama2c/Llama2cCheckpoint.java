@@ -46,13 +46,16 @@ public final class Llama2cCheckpoint implements AutoCloseable {
     private final Arena arena;
     private final Llama2cConfig config;
     private final Map<String, Tensor> tensors;
+    private final Map<String, Long> offsets;
     private final long fileSize;
 
-    private Llama2cCheckpoint(Path path, Arena arena, Llama2cConfig config, Map<String, Tensor> tensors, long fileSize) {
+    private Llama2cCheckpoint(Path path, Arena arena, Llama2cConfig config, Map<String, Tensor> tensors,
+                              Map<String, Long> offsets, long fileSize) {
         this.path = path;
         this.arena = arena;
         this.config = config;
         this.tensors = tensors;
+        this.offsets = offsets;
         this.fileSize = fileSize;
     }
 
@@ -79,11 +82,6 @@ public final class Llama2cCheckpoint implements AutoCloseable {
         return parse(name, null, image);
     }
 
-    /** Reads just the header (for format detection and {@code info}). */
-    public static Llama2cConfig readConfig(Path name, MemorySegment image) {
-        return header(name, image);
-    }
-
     private static Llama2cCheckpoint parse(Path path, Arena arena, MemorySegment seg) {
         Llama2cConfig c = header(path, seg);
         Layout layout = new Layout(path, seg, c);
@@ -96,7 +94,7 @@ public final class Llama2cCheckpoint implements AutoCloseable {
             throw FormatException.of(path, "file size", "the header " + describe(c) + " needs " + layout.pos
                     + " bytes, the file has " + seg.byteSize());
         }
-        return new Llama2cCheckpoint(path, arena, c, Collections.unmodifiableMap(t), seg.byteSize());
+        return new Llama2cCheckpoint(path, arena, c, Collections.unmodifiableMap(t), Map.copyOf(layout.offsets), seg.byteSize());
     }
 
     private static String describe(Llama2cConfig c) {
@@ -138,7 +136,7 @@ public final class Llama2cCheckpoint implements AutoCloseable {
         for (int i = 0; i < 7; i++) {
             if (v[i] <= 0 || v[i] > MAX_DIM) {
                 throw FormatException.of(path, names[i], "expected a value in 1.." + MAX_DIM + ", found " + v[i]
-                        + (version == 0 && first != MAGIC && i == 0 ? " (not a llama2.c checkpoint?)" : ""));
+                        + (version == 0 ? " (not a llama2.c checkpoint?)" : ""));
             }
         }
         Llama2cConfig c = new Llama2cConfig(version, v[0], v[1], v[2], v[3], v[4], v[5], v[6], shared, groupSize);
@@ -156,6 +154,7 @@ public final class Llama2cCheckpoint implements AutoCloseable {
         private final MemorySegment seg;
         private final Llama2cConfig c;
         private final Map<String, Tensor> out = new LinkedHashMap<>();
+        private final Map<String, Long> offsets = new java.util.HashMap<>();
         private long pos;
 
         Layout(Path path, MemorySegment seg, Llama2cConfig c) {
@@ -175,6 +174,7 @@ public final class Llama2cCheckpoint implements AutoCloseable {
                         + seg.byteSize() + " (truncated file, or header " + describe(c) + " wrong?)");
             }
             out.put(name, new Tensor(name, type, shape, seg.asSlice(pos, bytes)));
+            offsets.put(name, pos);
             pos += bytes;
         }
 
@@ -283,6 +283,12 @@ public final class Llama2cCheckpoint implements AutoCloseable {
         Tensor t = tensors.get(name);
         if (t == null) throw FormatException.of(path, "tensor " + name, "missing");
         return t;
+    }
+
+    /** File offset of the named tensor's first byte. */
+    public long offset(String name) {
+        tensor(name);
+        return offsets.get(name);
     }
 
     /** {@code layers.<layer>.<what>}, e.g. {@code layer(0, "wq")}. */

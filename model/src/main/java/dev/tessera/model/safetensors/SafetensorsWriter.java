@@ -72,6 +72,57 @@ public final class SafetensorsWriter {
         return Json.write(h);
     }
 
+    /**
+     * Writes the tensors, in order, into shards {@code model-0000i-of-0000N.safetensors} of at most
+     * {@code maxShardBytes} data each (a larger tensor gets a shard of its own), then
+     * {@code model.safetensors.index.json}. Each shard carries the metadata. On failure the shards
+     * already written are removed and no index is left.
+     */
+    public void writeSharded(Path dir, long maxShardBytes) throws IOException {
+        if (maxShardBytes <= 0) throw new IllegalArgumentException("max shard size " + maxShardBytes + ": expected > 0");
+        List<List<Entry>> shards = new ArrayList<>();
+        long size = 0;
+        for (Entry e : tensors.values()) {
+            if (shards.isEmpty() || (size > 0 && size + e.data().byteSize() > maxShardBytes)) {
+                shards.add(new ArrayList<>());
+                size = 0;
+            }
+            shards.get(shards.size() - 1).add(e);
+            size += e.data().byteSize();
+        }
+        if (shards.isEmpty()) shards.add(List.of());
+        Map<String, Object> weightMap = new LinkedHashMap<>();
+        long total = 0;
+        List<Path> written = new ArrayList<>();
+        boolean done = false;
+        try {
+            for (int i = 0; i < shards.size(); i++) {
+                String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+                SafetensorsWriter w = new SafetensorsWriter();
+                metadata.forEach(w::metadata);
+                for (Entry e : shards.get(i)) {
+                    w.tensors.put(e.name(), e);
+                    weightMap.put(e.name(), name);
+                    total += e.data().byteSize();
+                }
+                Path p = dir.resolve(name);
+                w.write(p);
+                written.add(p);
+            }
+            Map<String, Object> index = new LinkedHashMap<>();
+            index.put("metadata", Map.of("total_size", total));
+            index.put("weight_map", weightMap);
+            byte[] json = Json.write(index).getBytes(StandardCharsets.UTF_8);
+            AtomicFile.write(dir.resolve(SafetensorsCheckpoint.INDEX), ch -> {
+                ByteBuffer b = ByteBuffer.wrap(json);
+                while (b.hasRemaining()) ch.write(b);
+            });
+            done = true;
+        } finally {
+            if (!done) for (Path p : written) java.nio.file.Files.deleteIfExists(p);
+        }
+    }
+
     public void write(Path out) throws IOException {
         byte[] json = header().getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;

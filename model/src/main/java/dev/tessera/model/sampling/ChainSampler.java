@@ -16,6 +16,7 @@ public final class ChainSampler implements Sampler {
     private long[] keys = new long[0];
     private float[] probs = new float[0];
     private int[] counts = new int[0];
+    private float[] row = new float[0];
 
     public ChainSampler(SamplingParams params) {
         this.p = params;
@@ -57,16 +58,55 @@ public final class ChainSampler implements Sampler {
         return Softmax.indexOf(keys[m - 1]);
     }
 
+    /**
+     * Writes to {@code out} the distribution {@link #sample} would draw from for the row of logits at
+     * {@code logits[offset, offset + out.length)} after {@code context[0, length)} (whose last
+     * repeat-last-n tokens drive the penalties instead of the recorded history); greedy settings
+     * give a point mass on the argmax. Speculative sampling is lossless with respect to exactly this.
+     */
+    public void probabilities(float[] logits, int offset, int[] context, int length, double[] out) {
+        int n = out.length;
+        if (row.length < n) row = new float[n];
+        System.arraycopy(logits, offset, row, 0, n);
+        for (int i = 0; i < p.logitBiasIds().length; i++) {
+            int id = p.logitBiasIds()[i];
+            if (id >= 0 && id < n) row[id] += p.logitBiasValues()[i];
+        }
+        if (p.hasPenalties() && p.repeatLastN() != 0) {
+            int window = p.repeatLastN() < 0 ? length : Math.min(length, p.repeatLastN());
+            int from = length - window;
+            penalize(row, window, i -> context[from + i]);
+        }
+        java.util.Arrays.fill(out, 0);
+        if (p.isGreedy()) {
+            out[Softmax.argmax(row, n)] = 1;
+            return;
+        }
+        if (keys.length < n) {
+            keys = new long[n];
+            probs = new float[n];
+        }
+        int m = candidates(row, n);
+        m = typical(row, m);
+        m = topP(row, m);
+        m = minP(row, m);
+        softmax(row, m, p.temperature());
+        for (int i = 0; i < m; i++) out[Softmax.indexOf(keys[i])] = probs[i];
+    }
+
     /** Subtracts llama.cpp's penalties for tokens seen in the window. */
     private void penalize(float[] logits) {
+        penalize(logits, history.size(), history::get);
+    }
+
+    private void penalize(float[] logits, int size, java.util.function.IntUnaryOperator tokenAt) {
         if (counts.length < logits.length) counts = new int[logits.length];
-        int size = history.size();
         for (int i = 0; i < size; i++) {
-            int t = history.get(i);
+            int t = tokenAt.applyAsInt(i);
             if (t >= 0 && t < logits.length) counts[t]++;
         }
         for (int i = 0; i < size; i++) {
-            int t = history.get(i);
+            int t = tokenAt.applyAsInt(i);
             if (t < 0 || t >= logits.length || counts[t] == 0) continue;
             float l = logits[t];
             l = l <= 0 ? l * p.repeatPenalty() : l / p.repeatPenalty();

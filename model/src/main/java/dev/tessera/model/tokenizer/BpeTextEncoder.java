@@ -27,7 +27,7 @@ final class BpeTextEncoder implements TextEncoder {
         for (String word : pre.split(fragment)) {
             byte[] bytes = word.getBytes(StandardCharsets.UTF_8);
             if (ignoreMerges) {
-                int whole = vocab.id(ByteLevel.encode(word));
+                int whole = vocab.id(ByteLevel.encode(bytes));
                 if (whole >= 0) {
                     out.add(whole);
                     continue;

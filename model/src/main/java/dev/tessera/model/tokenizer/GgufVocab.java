@@ -41,12 +41,14 @@ final class GgufVocab {
                 } catch (IllegalArgumentException e) {
                     throw new FormatException("GGUF: " + e.getMessage());
                 }
-                boolean llama3 = family == PreTokenizer.LLAMA3 && !pre.equals("dbrx") && !pre.equals("smaug-bpe") && !pre.equals("chatglm-bpe");
-                if (llama3 && md.bool("tokenizer.ggml.add_bos_token").isEmpty()) s = s.withAddBos(true);
+                // llama.cpp's per-family defaults: Llama 3 and Tekken emit whole-word tokens unmerged and add BOS.
+                boolean ignoreMerges = List.of("llama3", "llama-v3", "llama-bpe", "falcon3", "tekken").contains(pre);
+                boolean bosByDefault = ignoreMerges || pre.equals("chameleon");
+                if (bosByDefault && md.bool("tokenizer.ggml.add_bos_token").isEmpty()) s = s.withAddBos(true);
                 List<String> merges = md.strings("tokenizer.ggml.merges").orElseThrow(
                         () -> new FormatException("GGUF: tokenizer.ggml.merges: missing (needed by gpt2 tokenizers)"));
                 MergeTable table = Merges.fromStrings(v, merges, "GGUF tokenizer.ggml.merges");
-                yield new Tokenizer(v, s, new BpeTextEncoder(v, table, family, llama3), lstrip, rstrip);
+                yield new Tokenizer(v, s, new BpeTextEncoder(v, table, family, ignoreMerges), lstrip, rstrip);
             }
             default -> throw new FormatException("GGUF: tokenizer.ggml.model: '" + model + "' is not supported (expected llama or gpt2)");
         };

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Hugging Face tokenizer files: {@code tokenizer.json} (BPE model, byte-level or SentencePiece-like
@@ -179,10 +178,5 @@ final class HfVocab {
     private static String string(Object o, Path file, String field) {
         if (o instanceof String s) return s;
         throw FormatException.of(file, field, "expected a string");
-    }
-
-    static Optional<String> chatTemplate(Path configFile) {
-        if (!Files.exists(configFile)) return Optional.empty();
-        return readObject(configFile).get("chat_template") instanceof String s ? Optional.of(s) : Optional.empty();
     }
 }

@@ -45,6 +45,8 @@ public enum PreTokenizer {
             "[0-9][0-9][0-9]"),
     /** starcoder, refact, command-r, smollm, codeshell, exaone, minerva: single digits, then GPT-2. */
     STARCODER("\\p{N}", Regexes.GPT2),
+    /** Mistral Tekken: case-aware letter runs (the lookaheads stand in for the upper/lower-case classes). */
+    TEKKEN("[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))*((?=[\\p{L}])([^A-Z]))+|[^\\r\\n\\p{L}\\p{N}]?((?=[\\p{L}])([^a-z]))+((?=[\\p{L}])([^A-Z]))*|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"),
     BLOOM(" ?[^(\\s|.,!?\u2026\u3002\uff0c\u3001\u0964\u06d4\u060c)]+"),
     VIKING(" ?[^(\\s|.,!?\u2026\u3002\uff0c\u3001\u0964\u06d4\u060c)]+", "\\p{N}"),
     CHAMELEON(
@@ -82,6 +84,7 @@ public enum PreTokenizer {
             case "starcoder", "refact", "command-r", "smollm", "codeshell", "exaone", "minerva-7b" -> STARCODER;
             case "poro-chat", "bloom", "gpt3-finnish" -> BLOOM;
             case "viking" -> VIKING;
+            case "tekken" -> TEKKEN;
             case "chameleon" -> CHAMELEON;
             default -> throw new IllegalArgumentException("tokenizer.ggml.pre: unknown pre-tokenizer '" + pre + "'");
         };
@@ -90,7 +93,7 @@ public enum PreTokenizer {
     /** Splits {@code text} into words; concatenated they give back {@code text}. */
     public List<String> split(String text) {
         int[] cps = text.codePoints().toArray();
-        List<Integer> pieces = new ArrayList<>();
+        IntList pieces = new IntList();
         pieces.add(cps.length);
         String collapsedText = null;
         String rawText = null;
@@ -125,9 +128,10 @@ public enum PreTokenizer {
                 cpToChar = rawCpToChar;
             }
             Matcher m = patterns[r].matcher(subject);
-            List<Integer> next = new ArrayList<>(pieces.size() * 2);
+            IntList next = new IntList();
             int start = 0;
-            for (int len : pieces) {
+            for (int p = 0; p < pieces.size(); p++) {
+                int len = pieces.get(p);
                 int end = start + len;
                 m.region(cpToChar == null ? start : cpToChar[start], cpToChar == null ? end : cpToChar[end]);
                 int pos = start;
@@ -146,7 +150,8 @@ public enum PreTokenizer {
         }
         List<String> words = new ArrayList<>(pieces.size());
         int start = 0;
-        for (int len : pieces) {
+        for (int p = 0; p < pieces.size(); p++) {
+            int len = pieces.get(p);
             words.add(new String(cps, start, len));
             start += len;
         }

@@ -11,7 +11,8 @@ import java.util.Set;
 /**
  * Text to token ids and back, for every vocabulary kind the runtime loads (see {@link Tokenizers}).
  * Encoding follows llama.cpp: special tokens are split out first, each remaining text fragment goes
- * through the model's pre-tokenizer and subword encoder. Not thread-safe (scratch buffers are reused).
+ * through the model's pre-tokenizer and subword encoder. Encoding is serialised (the encoders reuse
+ * scratch buffers); decoding is stateless.
  */
 public final class Tokenizer {
     /** How token texts spell bytes: SentencePiece pieces (U+2581 spaces, {@code <0xXX>} byte tokens) or GPT-2 byte-level characters. */
@@ -20,8 +21,6 @@ public final class Tokenizer {
     /** Special ids (-1 when absent) and flags of one vocabulary. */
     public record Settings(Style style, int bos, int eos, int unk, int eot, int eom, boolean addBos, boolean addEos, boolean nfc) {
         public Settings withAddBos(boolean v) { return new Settings(style, bos, eos, unk, eot, eom, v, addEos, nfc); }
-
-        public Settings withAddEos(boolean v) { return new Settings(style, bos, eos, unk, eot, eom, addBos, v, nfc); }
     }
 
     /** Token texts llama.cpp treats as ending a turn, whatever the metadata says. */
@@ -73,7 +72,7 @@ public final class Tokenizer {
      * {@code parseSpecial} turns control-token texts such as {@code <|im_start|>} into their ids
      * (user-defined added tokens are always matched).
      */
-    public int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
+    public synchronized int[] encode(String text, boolean addSpecial, boolean parseSpecial) {
         if (settings.nfc()) text = Normalizer.normalize(text, Normalizer.Form.NFC);
         IntList out = new IntList();
         if (addSpecial && settings.addBos() && settings.bos() >= 0) out.add(settings.bos());

@@ -29,6 +29,8 @@ class ChatTemplatesTest {
     void detectsRealTemplates() throws Exception {
         assertEquals(Optional.of(ChatFormat.CHATML), ChatTemplates.detect(configTemplate("test-models/vocab/qwen2.5/tokenizer_config.json")));
         assertEquals(Optional.of(ChatFormat.ZEPHYR), ChatTemplates.detect(configTemplate("test-models/vocab/tinyllama-llama2-spm/tokenizer_config.json")));
+        Tokenizer tiny = Tokenizers.fromHfTokenizerJson(shared("test-models/vocab/tinyllama-llama2-spm/tokenizer.json"));
+        assertEquals(ChatFormat.ZEPHYR, ChatTemplates.fromTokenizerConfig(shared("test-models/vocab/tinyllama-llama2-spm/tokenizer_config.json"), tiny));
     }
 
     @Test

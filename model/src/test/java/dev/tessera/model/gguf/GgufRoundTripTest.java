@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.tessera.model.io.ByteSource;
 import dev.tessera.model.testing.SharedData;
@@ -176,6 +177,15 @@ class GgufRoundTripTest {
     }
 
     @Test
+    void writtenFilesAreNotOwnerOnly() throws IOException {
+        assumeTrue(tmp.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX permissions needed");
+        Path p = tmp.resolve("perm.gguf");
+        new GgufWriter().put("general.architecture", GgufValue.string("llama")).write(p);
+        Path ref = Files.createFile(tmp.resolve("ref"));
+        assertEquals(Files.getPosixFilePermissions(ref), Files.getPosixFilePermissions(p), "same permissions as any new file");
+    }
+
+    @Test
     void sourceWritingTheWrongCountFails() {
         ByteSource shortSource = new ByteSource() {
             @Override
@@ -199,6 +209,7 @@ class GgufRoundTripTest {
         assertThrows(IllegalArgumentException.class, () -> w.tensor("t", TensorType.F32, Shape.of(2), ByteSource.of(four)));
         assertThrows(IllegalArgumentException.class, () -> w.tensor("q", TensorType.Q8_0, Shape.of(16), ByteSource.of(four)));
         assertThrows(IllegalArgumentException.class, () -> w.tensor("p", TensorType.INT8_G32, Shape.of(32), ByteSource.of(four)));
+        assertThrows(IllegalArgumentException.class, () -> w.tensor("x".repeat(64), TensorType.F32, Shape.of(1), ByteSource.of(four)));
         w.tensor("t", TensorType.F32, Shape.of(1), ByteSource.of(four));
         assertThrows(IllegalArgumentException.class, () -> w.tensor("t", TensorType.F32, Shape.of(1), ByteSource.of(four)));
         w.put("general.alignment", GgufValue.uint32(48));

@@ -57,6 +57,8 @@ class Llama2cCheckpointTest {
             assertSame(ck.tokenEmbedding(), ck.classifier());
             assertFalse(ck.hasTensor("wcls"));
             assertTrue(ck.tokenEmbedding().data().isMapped());
+            assertEquals(28, ck.offset("token_embedding"));
+            assertEquals(28 + 4 * (512 * 64 + 5 * 64), ck.offset("layers.0.wq"));
             assertMatchesGguf(ck, g);
             assertSameBytes(g.tensor("output.weight"), ck.classifier());
         }
@@ -68,6 +70,8 @@ class Llama2cCheckpointTest {
              Llama2cCheckpoint v1 = Llama2cCheckpoint.open(SharedData.testModel("llama2c/stories260K_v1.bin"))) {
             assertEquals(new Llama2cConfig(1, 64, 172, 5, 8, 4, 512, 512, true, 0), v1.config());
             assertEquals(v0.tensors().size() - 2, v1.tensors().size(), "v1 has no freq_cis tables");
+            assertEquals(256, v1.offset("layers.0.rms_att"));
+            assertEquals(256 + 4 * (2 * 5 * 64 + 64), v1.offset("token_embedding"));
             for (Tensor t : v1.tensors()) assertSameBytes(v0.tensor(t.name()), t);
         }
     }
@@ -182,7 +186,7 @@ class Llama2cCheckpointTest {
         for (int i = 0; i < 7; i++) b.putInt(i == 2 ? 0 : TINY[i]);
         FormatException e = assertThrows(FormatException.class,
                 () -> Llama2cCheckpoint.of(Path.of("z.bin"), MemorySegment.ofArray(b.array())));
-        assertEquals("z.bin: n_layers: expected a value in 1..16777216, found 0", e.getMessage());
+        assertEquals("z.bin: n_layers: expected a value in 1..16777216, found 0 (not a llama2.c checkpoint?)", e.getMessage());
     }
 
     @Test

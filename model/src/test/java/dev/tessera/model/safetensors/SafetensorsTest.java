@@ -143,19 +143,17 @@ class SafetensorsTest {
     }
 
     @Test
-    void rewritingTheSharedFileKeepsEveryTensor() throws IOException {
-        Path src = SharedData.testModel("safetensors/stories260K-hf-f32/model.safetensors");
-        Path out = tmp.resolve("copy.safetensors");
-        try (SafetensorsFile f = SafetensorsFile.open(src)) {
-            SafetensorsWriter w = new SafetensorsWriter();
-            f.metadata().forEach(w::metadata);
-            for (SafetensorsTensorInfo t : f.tensorInfos()) w.tensor(f.tensor(t.name()));
-            w.write(out);
-            try (SafetensorsFile g = SafetensorsFile.open(out)) {
-                assertEquals(f.metadata(), g.metadata());
-                assertEquals(f.tensorInfos(), g.tensorInfos());
-                for (SafetensorsTensorInfo t : f.tensorInfos()) assertEquals(-1L, f.bytes(t.name()).mismatch(g.bytes(t.name())));
+    void rewritingTheSharedFilesReproducesThemByteForByte() throws IOException {
+        for (String dir : new String[] {"stories260K-hf-f32", "stories260K-hf-bf16"}) {
+            Path src = SharedData.testModel("safetensors/" + dir + "/model.safetensors");
+            Path out = tmp.resolve(dir + ".safetensors");
+            try (SafetensorsFile f = SafetensorsFile.open(src)) {
+                SafetensorsWriter w = new SafetensorsWriter();
+                f.metadata().forEach(w::metadata);
+                for (SafetensorsTensorInfo t : f.tensorInfos()) w.tensor(f.tensor(t.name()));
+                w.write(out);
             }
+            assertEquals(-1L, Files.mismatch(src, out), dir);
         }
     }
 
@@ -186,6 +184,28 @@ class SafetensorsTest {
             assertEquals(Map.of("format", "pt"), ck.metadata());
             assertThrows(FormatException.class, () -> ck.tensor("zzz"));
         }
+    }
+
+    @Test
+    void shardedWriterSplitsBySizeAndReadsBack() throws IOException {
+        Path dir = tmp.resolve("out");
+        Files.createDirectories(dir);
+        new SafetensorsWriter().metadata("format", "pt")
+                .tensor("a", SafetensorsDtype.F32, new long[] {4}, ByteSource.of(bytes(16, 1)))
+                .tensor("b", SafetensorsDtype.F32, new long[] {2}, ByteSource.of(bytes(8, 2)))
+                .tensor("big", SafetensorsDtype.U8, new long[] {40}, ByteSource.of(bytes(40, 3)))
+                .tensor("c", SafetensorsDtype.I16, new long[] {3}, ByteSource.of(bytes(6, 4)))
+                .writeSharded(dir, 24);
+        try (SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(dir)) {
+            assertEquals(List.of("a", "b", "big", "c"), ck.tensorNames());
+            assertEquals(3, ck.files().size(), "a+b fill 24 bytes, big alone, c alone");
+            assertEquals("model-00002-of-00003.safetensors", ck.files().get(1).path().getFileName().toString());
+            assertEquals(-1L, bytes(40, 3).mismatch(ck.bytes("big")));
+            assertEquals(-1L, bytes(6, 4).mismatch(ck.bytes("c")));
+            assertEquals(Map.of("format", "pt"), ck.files().get(2).metadata());
+        }
+        Map<String, Object> index = dev.tessera.model.json.Json.parseObject(Files.readString(dir.resolve(SafetensorsCheckpoint.INDEX)));
+        assertEquals(70L, ((Map<?, ?>) index.get("metadata")).get("total_size"));
     }
 
     @Test

@@ -1,0 +1,58 @@
+package dev.tessera.cli;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Makes {@code java -jar tessera.jar} work without JVM flags: when {@code jdk.incubator.vector} is
+ * not in the boot layer, the same JVM binary is started again with {@code --add-modules
+ * jdk.incubator.vector} and the user's own JVM options. The child carries
+ * {@code -Dtessera.relaunched=true}, so there is never a second relaunch.
+ */
+final class Relaunch {
+    static final String VECTOR_MODULE = "jdk.incubator.vector";
+    private static final String MARKER = "tessera.relaunched";
+
+    private Relaunch() {}
+
+    static boolean needed() {
+        return ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty();
+    }
+
+    /** Runs the child JVM to completion and returns its exit code, or empty if relaunching is impossible. */
+    static Optional<Integer> run(String[] args) {
+        if (Boolean.getBoolean(MARKER)) return Optional.empty();
+        Path jar;
+        try {
+            jar = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (Exception e) {
+            return Optional.empty();
+        }
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        cmd.add("--add-modules=" + VECTOR_MODULE);
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-D" + MARKER + "=true");
+        cmd.add("-cp");
+        cmd.add(jar.toString());
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
+        // Ctrl-C reaches the whole process group: the child decides what it means (chat stops a reply),
+        // so this parent must not die of it and leave the child orphaned.
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
+        try {
+            Process p = new ProcessBuilder(cmd).inheritIO().start();
+            Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+            return Optional.of(p.waitFor());
+        } catch (Exception e) {
+            System.err.println("tessera: could not restart the JVM with --add-modules " + VECTOR_MODULE + ": " + e.getMessage());
+            return Optional.of(2);
+        }
+    }
+}
