@@ -117,12 +117,11 @@ final class ChatCommand implements Callable<Integer> {
         if (template != null) {
             return ChatTemplates.detect(template).orElseThrow(() -> new IllegalArgumentException("--chat-template " + template + ": not a known chat format"));
         }
-        return ChatTemplates.choose(modelTemplate(), tok);
+        return ChatTemplates.choose(modelTemplate(model.path()), tok);
     }
 
-    /** The Jinja template shipped with the model, if any. */
-    private Optional<String> modelTemplate() {
-        Path m = model.model;
+    /** The Jinja template shipped with the model at {@code m}, if any. */
+    static Optional<String> modelTemplate(Path m) {
         try {
             if (Files.isDirectory(m)) {
                 Path cfg = m.resolve("tokenizer_config.json");

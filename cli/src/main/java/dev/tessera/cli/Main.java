@@ -2,6 +2,7 @@ package dev.tessera.cli;
 
 import dev.tessera.model.ContextFullException;
 import dev.tessera.model.FormatException;
+import dev.tessera.model.hub.HubException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
 /** The {@code tessera} command line: one subcommand per job. */
 @Command(name = "tessera", mixinStandardHelpOptions = true, version = "tessera 0.1.0",
         description = "Pure-Java LLM inference runtime.",
-        subcommands = {CommandLine.HelpCommand.class, InfoCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, InfoCommand.class, PullCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -46,12 +47,13 @@ public final class Main implements Runnable {
         cl.addSubcommand(new TokenizeCommand(in, out));
         cl.addSubcommand(new PerplexityCommand(out, err));
         cl.addSubcommand(new BenchCommand(out, err));
+        cl.addSubcommand(new ServeCommand(err));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         // Bad input is one line and exit code 2; a stack trace only with --debug.
         cl.setExecutionExceptionHandler((e, line, parsed) -> {
             if (e instanceof FormatException || e instanceof IllegalArgumentException || e instanceof ContextFullException
-                    || e instanceof UncheckedIOException || e instanceof java.io.IOException) {
+                    || e instanceof UncheckedIOException || e instanceof java.io.IOException || e instanceof HubException) {
                 err.println("tessera: " + e.getMessage());
                 if (main.debug) e.printStackTrace(err);
                 err.flush();

@@ -4,6 +4,7 @@ import dev.tessera.kernels.simd.CpuBackend;
 import dev.tessera.model.Model;
 import dev.tessera.model.Session;
 import dev.tessera.model.TokenizerLocator;
+import dev.tessera.model.hub.HubPath;
 import dev.tessera.model.tokenizer.Tokenizer;
 import dev.tessera.testmodels.EmbeddedModel;
 import dev.tessera.tensor.TensorType;
@@ -17,11 +18,17 @@ final class ModelOptions {
     static final int DEFAULT_CTX_CAP = 4096;
 
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL",
-            description = "GGUF file, Hugging Face safetensors folder, or llama2.c .bin checkpoint (default: the embedded model)")
-    Path model;
+            description = "GGUF file, Hugging Face safetensors folder, llama2.c .bin checkpoint, or hf://owner/name[/file] "
+                    + "(downloaded into the Hugging Face cache) (default: the embedded model)")
+    String model;
 
-    /** The model to load: {@code -m}, or the one packed in the jar. */
-    Path path() { return model != null ? model : EmbeddedModel.path(); }
+    private Path resolved;
+
+    /** The model to load: {@code -m} (an hf:// address is fetched, or found in the cache, the first time), or the one packed in the jar. */
+    Path path() {
+        if (resolved == null) resolved = model != null ? HubPath.resolve(model) : EmbeddedModel.path();
+        return resolved;
+    }
 
     @Option(names = "--tokenizer", paramLabel = "PATH",
             description = "Tokenizer to use (default: from the model; for llama2.c, tok512.bin/tokenizer.bin beside it)")
