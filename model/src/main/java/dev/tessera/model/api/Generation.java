@@ -1,6 +1,8 @@
 package dev.tessera.model.api;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -23,7 +25,7 @@ public final class Generation {
     private final AtomicBoolean started = new AtomicBoolean();
     private final CompletableFuture<Completion> completion = new CompletableFuture<>();
     private volatile boolean cancelled;
-    private volatile Runnable onCancel = () -> {};
+    private final List<Runnable> onCancel = new CopyOnWriteArrayList<>();
 
     Generation(Body body) { this.body = body; }
 
@@ -63,7 +65,7 @@ public final class Generation {
     /** Stops the generation before its next token (or before it starts). */
     public void cancel() {
         cancelled = true;
-        onCancel.run();
+        onCancel.forEach(Runnable::run);
     }
 
     public boolean isCancelled() { return cancelled; }
@@ -72,5 +74,5 @@ public final class Generation {
     public CompletableFuture<Completion> completion() { return completion.copy(); }
 
     /** Runs {@code action} on {@link #cancel()}, so a producer waiting for demand wakes up. */
-    void onCancel(Runnable action) { onCancel = action; }
+    void onCancel(Runnable action) { onCancel.add(action); }
 }

@@ -98,7 +98,32 @@ public final class LanguageModel implements AutoCloseable {
 
     /** A generation of the assistant's reply to {@code messages}, rendered with the model's chat format. */
     public Generation generate(List<ChatMessage> messages, GenerationOptions options) {
+        checkOpen();
         return generate(encode(render(messages)), options);
+    }
+
+    /**
+     * A generation continuing a prompt already tokenized (with BOS if the model wants one), for
+     * callers that tokenize themselves, such as a server.
+     */
+    public Generation generate(int[] promptTokens, GenerationOptions options) {
+        checkOpen();
+        int[] prompt = promptTokens.clone();
+        if (prompt.length == 0) throw new IllegalArgumentException("promptTokens: expected at least one token");
+        for (int id : prompt) {
+            if (id < 0 || id >= model.config().vocabSize()) {
+                throw new IllegalArgumentException("promptTokens: token " + id + " is outside the vocabulary of " + model.config().vocabSize());
+            }
+        }
+        check(options);
+        return new Generation((self, out) -> guarded(self, () -> {
+            Slot slot = borrow(prompt);
+            try {
+                return slot.generate(prompt, options, out, self::isCancelled);
+            } finally {
+                giveBack(slot);
+            }
+        }));
     }
 
     /** A multi-turn chat that keeps its KV cache across turns; close it to give the cache back. */
@@ -171,19 +196,6 @@ public final class LanguageModel implements AutoCloseable {
     String render(List<ChatMessage> messages) {
         int eos = tokenizer.eos();
         return chatFormat().render(messages, true, eos >= 0 ? tokenizer.piece(eos) : "");
-    }
-
-    /** Checks the options against this model, then makes a generation of {@code prompt} on a pooled slot. */
-    private Generation generate(int[] prompt, GenerationOptions o) {
-        check(o);
-        return new Generation((self, out) -> guarded(self, () -> {
-            Slot slot = borrow(prompt);
-            try {
-                return slot.generate(prompt, o, out, self::isCancelled);
-            } finally {
-                giveBack(slot);
-            }
-        }));
     }
 
     /** Refuses options this model cannot honour. */

@@ -40,6 +40,9 @@ class LanguageModelTest {
         Completion again = model.generate(PROMPT, GREEDY_32).run();
         assertEquals(reference, again.text(), "a prompt found in the cache must give the same text");
         assertEquals(again.promptTokens() - 1, again.cachedTokens(), "all but the last prompt token come from the cache");
+        int[] ids = model.tokenizer().encode(PROMPT, true, true);
+        assertEquals(reference, model.generate(ids, GREEDY_32).run().text(), "from token ids");
+        assertMessage("token 512", () -> model.generate(new int[] {1, 512}, GREEDY_32));
     }
 
     @Test
@@ -64,6 +67,14 @@ class LanguageModelTest {
         assertNull(subscriber.error);
         assertTrue(subscriber.completed);
         assertEquals(reference, subscriber.text.toString());
+
+        Flow.Publisher<String> once = model.generate(PROMPT, GREEDY_32.toBuilder().maxTokens(2).build()).publisher();
+        OneAtATime first = new OneAtATime(Integer.MAX_VALUE), second = new OneAtATime(Integer.MAX_VALUE);
+        once.subscribe(first);
+        once.subscribe(second);
+        assertTrue(first.done.await(60, TimeUnit.SECONDS) && second.done.await(60, TimeUnit.SECONDS));
+        assertTrue(first.completed);
+        assertInstanceOf(IllegalStateException.class, second.error, "a second subscriber is refused");
     }
 
     @Test
