@@ -41,7 +41,7 @@ public final class Main implements Runnable {
     public static int run(InputStream in, PrintStream out, PrintStream err, String... args) {
         Main main = new Main();
         CommandLine cl = new CommandLine(main);
-        cl.addSubcommand(new RunCommand(out, err));
+        cl.addSubcommand(new RunCommand(in, out, err));
         cl.addSubcommand(new ChatCommand(in, out, err));
         cl.addSubcommand(new TokenizeCommand(in, out));
         cl.addSubcommand(new PerplexityCommand(out, err));

@@ -62,7 +62,7 @@ final class ModelOptions {
         };
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads " + threads + ": expected >= 1");
         if (batch < 1) throw new IllegalArgumentException("--batch-size " + batch + ": expected >= 1");
-        CpuBackend backend = new CpuBackend();
+        CpuBackend backend = threads == null ? new CpuBackend() : new CpuBackend(threads);
         try {
             Model m = Model.open(path(), backend);
             try {

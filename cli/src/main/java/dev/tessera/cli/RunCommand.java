@@ -41,10 +41,12 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json-stats", description = "Print the timings as one JSON line on stderr")
     boolean jsonStats;
 
+    private final java.io.InputStream in;
     private final PrintStream out;
     private final PrintStream err;
 
-    RunCommand(PrintStream out, PrintStream err) {
+    RunCommand(java.io.InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
         this.out = out;
         this.err = err;
     }
@@ -101,6 +103,6 @@ final class RunCommand implements Callable<Integer> {
             if (!Files.isRegularFile(prompt.file)) throw new IllegalArgumentException("--file " + prompt.file + ": no such file");
             return Files.readString(prompt.file, StandardCharsets.UTF_8);
         }
-        return new String(System.in.readAllBytes(), StandardCharsets.UTF_8);
+        return new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
 }

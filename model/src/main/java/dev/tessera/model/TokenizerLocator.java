@@ -18,7 +18,7 @@ public final class TokenizerLocator {
     public static Tokenizer locate(Path model, Path explicit) {
         if (explicit != null) return open(explicit);
         if (!Files.exists(model)) throw new FormatException(model + ": no such file or directory");
-        if (Files.isDirectory(model) || WeightSources.isGguf(model)) return open(model);
+        if (Files.isDirectory(model) || WeightSources.isGguf(model) || model.toString().endsWith(".json")) return open(model);
         Path dir = model.toAbsolutePath().getParent();
         String stem = model.getFileName().toString().replaceFirst("\\.bin$", "");
         for (String name : new String[] {stem + "_tok512.bin", "tok512.bin", "tokenizer.bin"}) {

@@ -37,6 +37,17 @@ class Llama2cSamplingGoldenTest {
         }
     }
 
+    @Test
+    @SuppressWarnings("unchecked")
+    void aidreamsGreedyMatchesRunC() throws Exception {
+        Map<String, Object> ref = (Map<String, Object>) Stories260KReferenceTest.reference().get("aidreams260K_greedy_from_bos");
+        Tokenizer tok = Tokenizers.fromLlama2c(SharedData.require("test-models/llama2c/aidreams260K_tok512.bin"));
+        try (CpuBackend be = new CpuBackend(); Model m = Model.open(SharedData.require("test-models/llama2c/aidreams260K.bin"), be)) {
+            assertEquals(m.config().heads(), m.config().kvHeads(), "multi-head attention, no GQA");
+            assertEquals(ref.get("text"), run(m, tok, new int[] {1}, new Llama2cSampler(0f, 0.9f, 1), 128));
+        }
+    }
+
     private static String run(Model m, Tokenizer tok, int[] prompt, Llama2cSampler sampler, int steps) {
         StringBuilder out = new StringBuilder();
         StreamingDecoder dec = tok.streamingDecoder();

@@ -92,6 +92,26 @@ class ArchitectureForwardTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void contextShiftKeepsThePrefixAndRecentTokens() throws Exception {
+        TinyModel tiny = TinyModel.random(TinySpec.of("qwen2", false), 3);
+        int[] seq = new SplittableRandom(5).ints(11, 0, tiny.spec().vocab()).toArray();
+        try (CpuBackend be = new CpuBackend(); Model m = Model.open(write(tiny, false), be);
+             Session s = new Session(m.transformer(4, 1), 8, TensorType.F32, true, 2)) {
+            s.append(Arrays.copyOf(seq, 8)); // full
+            float[] got = s.decode(seq[8]);  // 6 shiftable tokens: the older 3 go, then seq[8] is added
+            int[] kept = {seq[0], seq[1], seq[5], seq[6], seq[7], seq[8]};
+            assertArrayEquals(kept, s.tokens());
+            float[][] want = new ScalarReference(tiny).logits(kept);
+            assertClose(want[kept.length - 1], got, 1e-3, "after a context shift");
+        }
+        try (CpuBackend be = new CpuBackend(); Model m = Model.open(write(tiny, false), be);
+             Session s = new Session(m.transformer(4, 1), 8, TensorType.F32, false, 2)) {
+            s.append(Arrays.copyOf(seq, 8));
+            assertThrows(dev.tessera.model.ContextFullException.class, () -> s.decode(seq[8]));
+        }
+    }
+
     static void assertClose(float[] want, float[] got, double rel, String what) {
         assertEquals(want.length, got.length, what);
         for (int i = 0; i < want.length; i++) {

@@ -23,6 +23,7 @@ public final class CpuBackend implements Backend {
     private final MatmulJob matmulJob = new MatmulJob();
     private final Scratch[] scratch;
     private final Attention attention;
+    private final RopeKernel ropeKernel = new RopeKernel();
 
     /** A backend with its own pool of {@code threads} threads. */
     public CpuBackend(int threads) {
@@ -110,7 +111,7 @@ public final class CpuBackend implements Backend {
         int rows = Math.toIntExact(w.rows());
         checkSize(xb, (long) n * cols, "matmul input for " + w.name());
         checkSize(ob, (long) n * rows, "matmul output for " + w.name());
-        if (w.packed.wantsQ8()) q8.quantize(xb.data, xb.offset, n, cols);
+        if (w.packed.wantsQ8(n)) q8.quantize(xb.data, xb.offset, n, cols);
         matmulJob.set(w.packed, xb, n, ob, rows);
         parallel.split(rows, 4, matmulJob);
     }
@@ -139,23 +140,7 @@ public final class CpuBackend implements Backend {
         CpuBuffer xb = CpuBuffer.of(x);
         checkSize(xb, (long) n * heads * headDim, "rope input");
         if (rope.dims() > headDim) throw new IllegalArgumentException("rope dims " + rope.dims() + " exceed head dim " + headDim);
-        int half = rope.dims() / 2;
-        for (int i = 0; i < n; i++) {
-            for (int p = 0; p < half; p++) {
-                double angle = positions[i] * (double) rope.invFreq()[p];
-                float cos = (float) Math.cos(angle);
-                float sin = (float) Math.sin(angle);
-                for (int h = 0; h < heads; h++) {
-                    int base = xb.offset + (i * heads + h) * headDim;
-                    int a = rope.neox() ? base + p : base + 2 * p;
-                    int b = rope.neox() ? base + p + half : base + 2 * p + 1;
-                    float x0 = xb.data[a];
-                    float x1 = xb.data[b];
-                    xb.data[a] = x0 * cos - x1 * sin;
-                    xb.data[b] = x0 * sin + x1 * cos;
-                }
-            }
-        }
+        ropeKernel.apply(xb.data, xb.offset, n, heads, headDim, positions, rope);
     }
 
     @Override

@@ -13,11 +13,10 @@ import java.nio.ByteOrder;
 /**
  * F32, F16 and BF16 weights read in place from their (mmap'd) segment, converted to floats in
  * registers and multiplied with float activations. One method per type and shape keeps the
- * inner loops free of type tests; 4 rows (or 4 activation rows) share each load.
+ * inner loops free of type tests; 4 rows share each activation load. Batches of
+ * {@link FloatGemm#MIN_BATCH} or more go through {@link FloatGemm}.
  */
 final class FloatWeight implements PackedWeight {
-    private static final int ROW_TILE = 16;
-
     final TensorType type;
     final MemorySegment seg;
     final int rows;
@@ -36,39 +35,26 @@ final class FloatWeight implements PackedWeight {
     }
 
     @Override
-    public boolean wantsQ8() { return false; }
+    public boolean wantsQ8(int n) { return false; }
 
     @Override
     public void rows(float[] x, int xOffset, Q8Rows q8, int n, int r0, int r1, float[] out, int outOffset, int outRows,
                      Scratch scratch) {
-        if (n == 1) {
+        if (n >= FloatGemm.MIN_BATCH) {
+            FloatGemm.rows(this, cols, x, xOffset, n, r0, r1, out, outOffset, outRows, scratch);
+            return;
+        }
+        for (int i = 0; i < n; i++) {
+            int x0 = xOffset + i * cols, o = outOffset + i * outRows;
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
                 switch (type) {
-                case F32 -> dot4F32(x, xOffset, r, out, outOffset + r);
-                case F16 -> dot4F16(x, xOffset, r, out, outOffset + r);
-                default -> dot4BF16(x, xOffset, r, out, outOffset + r);
-            }
-            }
-            for (; r < r1; r++) out[outOffset + r] = dot(x, xOffset, r);
-            return;
-        }
-        for (int t0 = r0; t0 < r1; t0 += ROW_TILE) {
-            int t1 = Math.min(r1, t0 + ROW_TILE);
-            int i = 0;
-            for (; i + 4 <= n; i += 4) {
-                for (int r = t0; r < t1; r++) {
-                    int x0 = xOffset + i * cols, o = outOffset + i * outRows + r;
-                    switch (type) {
-                case F32 -> dotRows4F32(x, x0, r, out, o, outRows);
-                case F16 -> dotRows4F16(x, x0, r, out, o, outRows);
-                default -> dotRows4BF16(x, x0, r, out, o, outRows);
-            }
+                    case F32 -> dot4F32(x, x0, r, out, o + r);
+                    case F16 -> dot4F16(x, x0, r, out, o + r);
+                    default -> dot4BF16(x, x0, r, out, o + r);
                 }
             }
-            for (; i < n; i++) {
-                for (int r = t0; r < t1; r++) out[outOffset + i * outRows + r] = dot(x, xOffset + i * cols, r);
-            }
+            for (; r < r1; r++) out[o + r] = dot(x, x0, r);
         }
     }
 
@@ -111,22 +97,6 @@ final class FloatWeight implements PackedWeight {
         out[o + 3] = acc3.reduceLanes(VectorOperators.ADD) + tail(x, x0, r + 3);
     }
 
-    private void dotRows4F32(float[] x, int x0, int r, float[] out, int o, int stride) {
-        FloatVector acc0 = FloatVector.zero(Lanes.F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        long o0 = r * rowBytes;
-        for (int c = 0; c < vecCols; c += Lanes.FLOATS) {
-            FloatVector w = FloatVector.fromMemorySegment(Lanes.F, seg, o0 + 4L * c, ByteOrder.LITTLE_ENDIAN);
-            acc0 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 0 * cols + c), acc0);
-            acc1 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 1 * cols + c), acc1);
-            acc2 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 2 * cols + c), acc2);
-            acc3 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 3 * cols + c), acc3);
-        }
-        out[o] = acc0.reduceLanes(VectorOperators.ADD) + tail(x, x0, r);
-        out[o + stride] = acc1.reduceLanes(VectorOperators.ADD) + tail(x, x0 + cols, r);
-        out[o + 2 * stride] = acc2.reduceLanes(VectorOperators.ADD) + tail(x, x0 + 2 * cols, r);
-        out[o + 3 * stride] = acc3.reduceLanes(VectorOperators.ADD) + tail(x, x0 + 3 * cols, r);
-    }
-
     private float dotF32(float[] x, int x0, int r) {
         FloatVector acc = FloatVector.zero(Lanes.F);
         long o0 = r * rowBytes;
@@ -150,22 +120,6 @@ final class FloatWeight implements PackedWeight {
         out[o + 1] = acc1.reduceLanes(VectorOperators.ADD) + tail(x, x0, r + 1);
         out[o + 2] = acc2.reduceLanes(VectorOperators.ADD) + tail(x, x0, r + 2);
         out[o + 3] = acc3.reduceLanes(VectorOperators.ADD) + tail(x, x0, r + 3);
-    }
-
-    private void dotRows4F16(float[] x, int x0, int r, float[] out, int o, int stride) {
-        FloatVector acc0 = FloatVector.zero(Lanes.F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        long o0 = r * rowBytes;
-        for (int c = 0; c < vecCols; c += Lanes.FLOATS) {
-            FloatVector w = Half.fromBits((IntVector) ShortVector.fromMemorySegment(Lanes.S_HALF, seg, o0 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, Lanes.I, 0));
-            acc0 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 0 * cols + c), acc0);
-            acc1 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 1 * cols + c), acc1);
-            acc2 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 2 * cols + c), acc2);
-            acc3 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 3 * cols + c), acc3);
-        }
-        out[o] = acc0.reduceLanes(VectorOperators.ADD) + tail(x, x0, r);
-        out[o + stride] = acc1.reduceLanes(VectorOperators.ADD) + tail(x, x0 + cols, r);
-        out[o + 2 * stride] = acc2.reduceLanes(VectorOperators.ADD) + tail(x, x0 + 2 * cols, r);
-        out[o + 3 * stride] = acc3.reduceLanes(VectorOperators.ADD) + tail(x, x0 + 3 * cols, r);
     }
 
     private float dotF16(float[] x, int x0, int r) {
@@ -193,22 +147,6 @@ final class FloatWeight implements PackedWeight {
         out[o + 3] = acc3.reduceLanes(VectorOperators.ADD) + tail(x, x0, r + 3);
     }
 
-    private void dotRows4BF16(float[] x, int x0, int r, float[] out, int o, int stride) {
-        FloatVector acc0 = FloatVector.zero(Lanes.F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        long o0 = r * rowBytes;
-        for (int c = 0; c < vecCols; c += Lanes.FLOATS) {
-            FloatVector w = ((IntVector) ShortVector.fromMemorySegment(Lanes.S_HALF, seg, o0 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, Lanes.I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
-            acc0 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 0 * cols + c), acc0);
-            acc1 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 1 * cols + c), acc1);
-            acc2 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 2 * cols + c), acc2);
-            acc3 = w.fma(FloatVector.fromArray(Lanes.F, x, x0 + 3 * cols + c), acc3);
-        }
-        out[o] = acc0.reduceLanes(VectorOperators.ADD) + tail(x, x0, r);
-        out[o + stride] = acc1.reduceLanes(VectorOperators.ADD) + tail(x, x0 + cols, r);
-        out[o + 2 * stride] = acc2.reduceLanes(VectorOperators.ADD) + tail(x, x0 + 2 * cols, r);
-        out[o + 3 * stride] = acc3.reduceLanes(VectorOperators.ADD) + tail(x, x0 + 3 * cols, r);
-    }
-
     private float dotBF16(float[] x, int x0, int r) {
         FloatVector acc = FloatVector.zero(Lanes.F);
         long o0 = r * rowBytes;
@@ -216,5 +154,28 @@ final class FloatWeight implements PackedWeight {
             acc = ((IntVector) ShortVector.fromMemorySegment(Lanes.S_HALF, seg, o0 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, Lanes.I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().fma(FloatVector.fromArray(Lanes.F, x, x0 + c), acc);
         }
         return acc.reduceLanes(VectorOperators.ADD) + tail(x, x0, r);
+    }
+
+    @Override
+    public void decodeRow(int r, float[] dst, int offset) {
+        long o = r * rowBytes;
+        int c = 0;
+        for (; c < vecCols; c += Lanes.FLOATS) {
+            FloatVector w = switch (type) {
+                case F32 -> FloatVector.fromMemorySegment(Lanes.F, seg, o + 4L * c, ByteOrder.LITTLE_ENDIAN);
+                case F16 -> Half.fromBits((IntVector) ShortVector.fromMemorySegment(Lanes.S_HALF, seg, o + 2L * c, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, Lanes.I, 0));
+                default -> ((IntVector) ShortVector.fromMemorySegment(Lanes.S_HALF, seg, o + 2L * c, ByteOrder.LITTLE_ENDIAN)
+                        .convertShape(VectorOperators.S2I, Lanes.I, 0)).lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+            };
+            w.intoArray(dst, offset + c);
+        }
+        for (; c < cols; c++) {
+            dst[offset + c] = switch (type) {
+                case F32 -> seg.get(LittleEndian.FLOAT, o + 4L * c);
+                case F16 -> Float.float16ToFloat(seg.get(LittleEndian.SHORT, o + 2L * c));
+                default -> Float.intBitsToFloat(seg.get(LittleEndian.SHORT, o + 2L * c) << 16);
+            };
+        }
     }
 }

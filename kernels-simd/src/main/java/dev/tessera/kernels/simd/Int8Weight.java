@@ -74,11 +74,15 @@ final class Int8Weight implements PackedWeight {
     }
 
     @Override
-    public boolean wantsQ8() { return true; }
+    public boolean wantsQ8(int n) { return n < FloatGemm.MIN_BATCH; }
 
     @Override
     public void rows(float[] x, int xOffset, Q8Rows a, int n, int r0, int r1, float[] out, int outOffset, int outRows,
                      Scratch scratch) {
+        if (n >= FloatGemm.MIN_BATCH) {
+            FloatGemm.rows(this, 32 * blocks, x, xOffset, n, r0, r1, out, outOffset, outRows, scratch);
+            return;
+        }
         float[] sc = scratch.scales(4 * halves + 4);
         if (n == 1) {
             int r = r0;
@@ -284,5 +288,21 @@ final class Int8Weight implements PackedWeight {
             }
         }
         return sum;
+    }
+
+    @Override
+    public void decodeRow(int r, float[] dst, int offset) {
+        int rowCodes = halves * 16;
+        for (int b = 0; b < blocks; b++) {
+            for (int h = 0; h < 2; h++) {
+                int hi = r * halves + Q8Rows.halfIndex(b, h);
+                float s = scales[hi], o = offsets != null ? offsets[hi] : 0f;
+                int src = r * rowCodes + Q8Rows.index(32 * b + 16 * h), at = offset + 32 * b + 16 * h;
+                for (int k = 0; k < 16; k += Lanes.FLOATS) {
+                    ((FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, codes, src + k).convertShape(VectorOperators.B2F, Lanes.F, 0))
+                            .fma(s, o).intoArray(dst, at + k);
+                }
+            }
+        }
     }
 }

@@ -22,6 +22,8 @@ final class Lanes {
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
     /** Bytes that widen to one short vector. */
     static final VectorSpecies<Byte> B_HALF = VectorSpecies.of(byte.class, VectorShape.forBitSize(BITS / 2));
+    /** As many bytes as a vector has floats, for widening bytes straight to floats. */
+    static final VectorSpecies<Byte> B_QUARTER = VectorSpecies.of(byte.class, VectorShape.forBitSize(BITS / 4));
     /** Bytes that fill one vector, for kernels that widen in two parts. */
     static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, SHAPE);
     /** Float vector of half the width, for F16/BF16 rows widened from a short half-vector. */

@@ -7,9 +7,12 @@ package dev.tessera.kernels.simd;
  * {@code scratch} belongs to the calling thread.
  */
 sealed interface PackedWeight permits Q4Weight, Int8Weight, FloatWeight {
-    /** True if {@link #rows} reads {@code q8} (the caller quantizes the activations once per matmul). */
-    boolean wantsQ8();
+    /** True if {@link #rows} over {@code n} activation rows reads {@code q8} (the caller quantizes them once per matmul). */
+    boolean wantsQ8(int n);
 
     void rows(float[] x, int xOffset, Q8Rows q8, int n, int r0, int r1, float[] out, int outOffset, int outRows,
               Scratch scratch);
+
+    /** Decodes row {@code r} to floats at {@code dst[offset..]} (the batched path's weight tiles). */
+    void decodeRow(int r, float[] dst, int offset);
 }

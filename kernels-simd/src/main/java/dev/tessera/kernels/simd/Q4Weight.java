@@ -101,11 +101,15 @@ final class Q4Weight implements PackedWeight {
     }
 
     @Override
-    public boolean wantsQ8() { return true; }
+    public boolean wantsQ8(int n) { return n < FloatGemm.MIN_BATCH; }
 
     @Override
     public void rows(float[] x, int xOffset, Q8Rows a, int n, int r0, int r1, float[] out, int outOffset, int outRows,
                      Scratch scratch) {
+        if (n >= FloatGemm.MIN_BATCH) {
+            FloatGemm.rows(this, 32 * blocks, x, xOffset, n, r0, r1, out, outOffset, outRows, scratch);
+            return;
+        }
         float[] sc = scratch.scales(4 * blocks + 4);
         if (n == 1) {
             int r = r0;
@@ -292,5 +296,20 @@ final class Q4Weight implements PackedWeight {
             sum += sc[s0 + b] / PAIR_SCALE * isum;
         }
         return sum;
+    }
+
+    @Override
+    public void decodeRow(int r, float[] dst, int offset) {
+        for (int b = 0; b < blocks; b++) {
+            int i = r * blocks + b;
+            float d = dh != null ? Float.float16ToFloat(dh[i]) : scales[i];
+            float o = dh != null ? -8 * d : offsets[i];
+            int at = offset + 32 * b;
+            for (int j = 0; j < 16; j += Lanes.FLOATS) {
+                IntVector v = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, qs, 16 * i + j).convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+                ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, o).intoArray(dst, at + j);
+                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, o).intoArray(dst, at + 16 + j);
+            }
+        }
     }
 }

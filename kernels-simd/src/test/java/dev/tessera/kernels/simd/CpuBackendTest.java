@@ -138,30 +138,35 @@ class CpuBackendTest {
     @Test
     void ropeBothLayoutsRotatePairsByPositionAngle() {
         Random rnd = new Random(13);
-        int n = 3, heads = 2, headDim = 16;
+        int n = 3, heads = 2;
         int[] pos = {0, 5, 1234};
-        for (boolean neox : new boolean[] {false, true}) {
-            Rope rope = Rope.standard(12, 10000, neox); // partial rotation: 12 of 16 dims
-            float[] x = gaussian(rnd, n * heads * headDim);
-            Buffer xb = buffer(CPU, x);
-            CPU.rope(xb, n, heads, headDim, pos, rope);
-            float[] got = read(xb);
-            for (int i = 0; i < n; i++) {
-                for (int h = 0; h < heads; h++) {
-                    int base = (i * heads + h) * headDim;
-                    boolean[] rotated = new boolean[headDim];
-                    for (int p = 0; p < 6; p++) {
-                        int a = neox ? p : 2 * p;
-                        int b = neox ? p + 6 : 2 * p + 1;
-                        rotated[a] = rotated[b] = true;
-                        double theta = pos[i] * Math.pow(10000, -2.0 * p / 12);
-                        // (x_a + i x_b) · e^{iθ}
-                        double re = x[base + a] * Math.cos(theta) - x[base + b] * Math.sin(theta);
-                        double im = x[base + a] * Math.sin(theta) + x[base + b] * Math.cos(theta);
-                        assertEquals(re, got[base + a], 2e-4, "neox=" + neox + " re " + i + "," + h + "," + p);
-                        assertEquals(im, got[base + b], 2e-4, "neox=" + neox + " im " + i + "," + h + "," + p);
+        int[][] dimsAndHead = {{12, 16}, {64, 64}, {48, 64}, {128, 128}};
+        for (int[] dh : dimsAndHead) {
+            int dims = dh[0], headDim = dh[1], half = dims / 2;
+            for (boolean neox : new boolean[] {false, true}) {
+                Rope rope = Rope.standard(dims, 10000, neox);
+                float[] x = gaussian(rnd, n * heads * headDim);
+                Buffer xb = buffer(CPU, x);
+                CPU.rope(xb, n, heads, headDim, pos, rope);
+                float[] got = read(xb);
+                String what = "dims " + dims + "/" + headDim + " neox=" + neox;
+                for (int i = 0; i < n; i++) {
+                    for (int h = 0; h < heads; h++) {
+                        int base = (i * heads + h) * headDim;
+                        boolean[] rotated = new boolean[headDim];
+                        for (int p = 0; p < half; p++) {
+                            int a = neox ? p : 2 * p;
+                            int b = neox ? p + half : 2 * p + 1;
+                            rotated[a] = rotated[b] = true;
+                            double theta = pos[i] * Math.pow(10000, -2.0 * p / dims);
+                            // (x_a + i x_b) · e^{iθ}
+                            double re = x[base + a] * Math.cos(theta) - x[base + b] * Math.sin(theta);
+                            double im = x[base + a] * Math.sin(theta) + x[base + b] * Math.cos(theta);
+                            assertEquals(re, got[base + a], 2e-4, what + " re " + i + "," + h + "," + p);
+                            assertEquals(im, got[base + b], 2e-4, what + " im " + i + "," + h + "," + p);
+                        }
+                        for (int d = 0; d < headDim; d++) if (!rotated[d]) assertEquals(x[base + d], got[base + d], 0f, what);
                     }
-                    for (int d = 0; d < headDim; d++) if (!rotated[d]) assertEquals(x[base + d], got[base + d], 0f);
                 }
             }
         }

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * quantized from random floats by the reference quantizer, decoded by the reference dequantizer,
  * multiplied in double. Odd row counts (not a multiple of the 4-row unroll, nor of the thread
  * split), block counts that leave a partial vector group, and batches that leave a remainder
- * after the 4-row activation tiles. Run on 2 threads so the parallel split is exercised.
+ * after the 4-row activation tiles (and one batch on the float GEMM path). Run on 2 threads so the parallel split is exercised.
  */
 class MatmulKernelTest {
     private static final CpuBackend CPU = new CpuBackend(2);
@@ -34,7 +34,7 @@ class MatmulKernelTest {
     void matchesReferenceDequantizer(TensorType type) {
         int[] colsList = type.blockLength() == 256 ? new int[] {256, 768} : type.isQuantized() ? new int[] {96, 2048} : new int[] {37, 160};
         for (int cols : colsList) {
-            for (int rows : new int[] {1, 7, 45}) check(type, rows, cols, new int[] {1, 3, 6});
+            for (int rows : new int[] {1, 7, 45}) check(type, rows, cols, new int[] {1, 3, 6, FloatGemm.MIN_BATCH + 1});
         }
     }
 
