@@ -6,6 +6,11 @@ import dev.tessera.tensor.Backend;
 import dev.tessera.tensor.Buffer;
 import dev.tessera.tensor.KvCache;
 import dev.tessera.tensor.Rope;
+import java.util.Collections;
+import java.util.Map;
+import java.util.WeakHashMap;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The forward pass of every supported family, written once against {@link Backend}. One call
@@ -13,6 +18,8 @@ import dev.tessera.tensor.Rope;
  * writes their keys and values into the cache and produces logits only for the rows asked for.
  *
  * <p>Scratch buffers are allocated once for {@code maxBatch} rows; an instance is not thread-safe.
+ * Passes of different instances may run from several threads: passes on one backend take turns
+ * (a backend's kernels share scratch state), first come first served so no sequence starves.
  */
 public final class Transformer {
     private final ModelConfig c;
@@ -25,12 +32,16 @@ public final class Transformer {
     private final Backend.Activation act;
     private final Buffer x, xb, q, k, v, att, hb, hb2, logits;
     private float[] staging;
+    /** One fair lock per backend, shared by all its transformers. */
+    private static final Map<Backend, Lock> TURNS = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Lock turn;
 
     public Transformer(ModelConfig config, ModelWeights weights, Backend backend, int maxBatch, int maxLogitRows) {
         if (maxBatch < 1 || maxLogitRows < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
         this.c = config;
         this.w = weights;
         this.be = backend;
+        this.turn = TURNS.computeIfAbsent(backend, b -> new ReentrantLock(true));
         this.maxBatch = maxBatch;
         this.maxLogitRows = maxLogitRows;
         this.ropes = new Rope[c.layers()];
@@ -80,6 +91,16 @@ public final class Transformer {
      */
     public void forward(KvCache cache, int[] tokens, int[] positions, int[] slots, AttentionMask mask,
                         int[] logitRows, float[] out, LayerSkip skip) {
+        turn.lock();
+        try {
+            run(cache, tokens, positions, slots, mask, logitRows, out, skip);
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    private void run(KvCache cache, int[] tokens, int[] positions, int[] slots, AttentionMask mask,
+                     int[] logitRows, float[] out, LayerSkip skip) {
         int n = tokens.length;
         if (n < 1 || n > maxBatch) throw new IllegalArgumentException("batch of " + n + " tokens: expected 1.." + maxBatch);
         if (positions.length != n || slots.length != n) throw new IllegalArgumentException("tokens, positions and slots differ in length");
