@@ -25,6 +25,9 @@ public final class CpuBackend implements Backend {
     /** Elementwise ops on fewer floats than this run on the calling thread alone. */
     private static final int PARALLEL_ELEMENTWISE = 1 << 16;
 
+    /** Any thread but the caller, to ask a segment whether workers may read it. */
+    private static final Thread ANOTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
+
     private final Parallel parallel;
     private final boolean ownsPool;
     private final Q8Rows q8 = new Q8Rows();
@@ -64,6 +67,10 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Weight load(Tensor tensor) {
+        if (!tensor.data().isAccessibleBy(ANOTHER_THREAD)) {
+            throw new IllegalArgumentException("tensor " + tensor.name() + ": its memory is confined to one thread;"
+                    + " the CPU backend reads weights from its worker threads (use a shared, global or auto arena)");
+        }
         PackedWeight packed = switch (tensor.type()) {
             case F32, F16, BF16 -> new FloatWeight(tensor);
             case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor, parallel);
@@ -117,8 +124,8 @@ public final class CpuBackend implements Backend {
         CpuBuffer ob = CpuBuffer.of(out);
         int cols = (int) w.cols();
         int rows = Math.toIntExact(w.rows());
-        checkSize(xb, (long) n * cols, "matmul input for " + w.name());
-        checkSize(ob, (long) n * rows, "matmul output for " + w.name());
+        checkSize(xb, (long) n * cols, "matmul input for ", w.name());
+        checkSize(ob, (long) n * rows, "matmul output for ", w.name());
         if (w.packed.wantsQ8(n)) q8.quantize(xb.data, xb.offset, n, cols);
         matmulJob.set(w.packed, xb, n, ob, rows);
         // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
@@ -304,6 +311,11 @@ public final class CpuBackend implements Backend {
     }
 
     private static void checkSize(CpuBuffer b, long need, String what) {
-        if (b.length < need) throw new IllegalArgumentException(what + ": buffer has " + b.length + " floats, needs " + need);
+        checkSize(b, need, what, "");
+    }
+
+    /** {@code what + name} names the buffer; concatenated only on failure (no garbage per call). */
+    private static void checkSize(CpuBuffer b, long need, String what, String name) {
+        if (b.length < need) throw new IllegalArgumentException(what + name + ": buffer has " + b.length + " floats, needs " + need);
     }
 }

@@ -95,6 +95,15 @@ class CpuBackendTest {
         assertTrue(e.getMessage().contains("blk.3.ffn_down.weight") && e.getMessage().contains("I32"), e.getMessage());
     }
 
+    @Test
+    void threadConfinedWeightsAreRejected() {
+        try (java.lang.foreign.Arena confined = java.lang.foreign.Arena.ofConfined()) {
+            Tensor t = new Tensor("blk.0.attn_q.weight", TensorType.F32, Shape.of(2, 8), confined.allocate(64));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CPU.load(t));
+            assertTrue(e.getMessage().contains("blk.0.attn_q.weight"), e.getMessage());
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0"})
     void embedCopiesDecodedRows(TensorType type) {
