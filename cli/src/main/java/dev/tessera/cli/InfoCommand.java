@@ -1,5 +1,6 @@
 package dev.tessera.cli;
 
+import dev.tessera.kernels.cuda.CudaDevices;
 import dev.tessera.model.ModelConfig;
 import dev.tessera.model.RopeScaling;
 import dev.tessera.model.json.Json;
@@ -34,9 +35,19 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the same information as one JSON object.")
     boolean json;
 
+    @Option(names = "--devices", description = "List the compute devices: the CPU and, if usable, CUDA GPUs (or why not).")
+    boolean devices;
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        if (devices) {
+            out.printf(Locale.ROOT, "CPU: %d cores, %d-bit vectors (%s)%n", Runtime.getRuntime().availableProcessors(),
+                    jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize(), System.getProperty("os.arch"));
+            for (String line : CudaDevices.probe().summary()) out.println(line);
+            out.flush();
+            return 0;
+        }
         if (model == null && !json) out.println("model:            " + EmbeddedModel.description());
         ModelSummary s = ModelSummary.of(model != null ? model : EmbeddedModel.path());
         if (json) out.println(Json.write(toJson(s)));

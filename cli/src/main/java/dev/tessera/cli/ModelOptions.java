@@ -1,11 +1,13 @@
 package dev.tessera.cli;
 
+import dev.tessera.kernels.cuda.CudaBackend;
 import dev.tessera.kernels.simd.CpuBackend;
 import dev.tessera.model.Model;
 import dev.tessera.model.Session;
 import dev.tessera.model.TokenizerLocator;
 import dev.tessera.model.hub.HubPath;
 import dev.tessera.model.tokenizer.Tokenizer;
+import dev.tessera.tensor.Backend;
 import dev.tessera.testmodels.EmbeddedModel;
 import dev.tessera.tensor.TensorType;
 import java.io.PrintStream;
@@ -23,6 +25,20 @@ final class ModelOptions {
     String model;
 
     private Path resolved;
+
+    @Option(names = "--device", paramLabel = "DEV", defaultValue = "cpu", description = "cpu or cuda[:N] (default: ${DEFAULT-VALUE})")
+    String device;
+
+    /** The backend {@code --device} names; CUDA fails with one line saying why it is not available. */
+    Backend backend() {
+        String d = device.toLowerCase(java.util.Locale.ROOT);
+        if (d.equals("cpu")) return threads == null ? new CpuBackend() : new CpuBackend(threads);
+        if (d.equals("cuda") || d.matches("cuda:\\d+")) {
+            int ordinal = d.equals("cuda") ? 0 : Integer.parseInt(d.substring(5));
+            return CudaBackend.open(ordinal);
+        }
+        throw new IllegalArgumentException("--device " + device + ": expected cpu, cuda or cuda:N");
+    }
 
     /** The model to load: {@code -m} (an hf:// address is fetched, or found in the cache, the first time), or the one packed in the jar. */
     Path path() {
@@ -51,7 +67,7 @@ final class ModelOptions {
     int batch;
 
     /** A loaded model with its tokenizer and a fresh session. */
-    record Loaded(CpuBackend backend, Model model, Tokenizer tokenizer, Session session, long loadNanos) implements AutoCloseable {
+    record Loaded(Backend backend, Model model, Tokenizer tokenizer, Session session, long loadNanos) implements AutoCloseable {
         @Override
         public void close() {
             session.close();
@@ -69,7 +85,7 @@ final class ModelOptions {
         };
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads " + threads + ": expected >= 1");
         if (batch < 1) throw new IllegalArgumentException("--batch-size " + batch + ": expected >= 1");
-        CpuBackend backend = threads == null ? new CpuBackend() : new CpuBackend(threads);
+        Backend backend = backend();
         try {
             Model m = Model.open(path(), backend);
             try {
