@@ -40,7 +40,10 @@ public enum TensorType {
     INT8_G64(1025, 64, 66, false),
     /** Symmetric int8, groups of 128: FP16 scale + 128 signed bytes. */
     INT8_G128(1026, 128, 130, false),
-    /** Symmetric int4 (offset 8), groups of 32: FP16 scale + 16 bytes of nibbles. */
+    /**
+     * Symmetric int4 (offset 8), groups of 32: FP16 scale + 16 bytes of nibbles. All INT4 types
+     * store codes per run of 32 elements in Q4_0's nibble order (element j low, j + 16 high).
+     */
     INT4_G32(1027, 32, 18, false),
     /** Symmetric int4 (offset 8), groups of 64. */
     INT4_G64(1028, 64, 34, false),
