@@ -40,6 +40,7 @@ public final class Main implements Runnable {
         cl.addSubcommand(new ChatCommand(in, out, err));
         cl.addSubcommand(new TokenizeCommand(in, out));
         cl.addSubcommand(new PerplexityCommand(out, err));
+        cl.addSubcommand(new QuantizeCommand(err));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         // Bad input is one line and exit code 2, never a stack trace.

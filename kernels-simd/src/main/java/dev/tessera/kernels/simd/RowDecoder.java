@@ -17,7 +17,8 @@ final class RowDecoder {
     static boolean supports(TensorType type) {
         return switch (type) {
             case F32, F16, BF16, Q8_0, Q4_0 -> true;
-            default -> false;
+            // Every other type with a scalar reference codec decodes through it (slow but exact).
+            default -> type.hasFixedBlocks() && type.isQuantized() && type != TensorType.Q8_1 && type != TensorType.Q8_K;
         };
     }
 
@@ -51,7 +52,7 @@ final class RowDecoder {
                     }
                 }
             }
-            default -> throw new IllegalArgumentException("weight type " + type + " is not supported by the CPU backend yet");
+            default -> dev.tessera.quant.Dequantizer.dequantizeRow(type, src, byteOffset, dst, dstOffset, n);
         }
     }
 }
