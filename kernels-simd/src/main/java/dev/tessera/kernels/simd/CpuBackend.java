@@ -1,5 +1,6 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.kernels.simd.intq.IntqDot;
 import dev.tessera.tensor.AttentionMask;
 import dev.tessera.tensor.AttentionParams;
 import dev.tessera.tensor.Backend;
@@ -70,6 +71,10 @@ public final class CpuBackend implements Backend {
         int rows = Math.toIntExact(w.rows());
         checkSize(xb, (long) n * cols, "matmul input for " + w.name());
         checkSize(ob, (long) n * rows, "matmul output for " + w.name());
+        if (IntqDot.supports(w.type())) { // Tessera's int8/int4 group types: fused kernels, no row decode
+            IntqDot.matmul(w.type(), w.tensor.data(), rows, cols, xb.data, xb.offset, n, ob.data, ob.offset);
+            return;
+        }
         float[] row = new float[cols];
         long rowBytes = w.tensor.rowBytes();
         for (int r = 0; r < rows; r++) {
