@@ -29,7 +29,7 @@ final class QuantizeCommand implements Callable<Integer> {
 
     @Option(names = {"-t", "--type"}, required = true, paramLabel = "T",
             description = "F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S,"
-                    + " Q4_K_M, Q5_K_S, Q5_K_M, Q6_K (Q3_K/Q4_K/Q5_K = their _M mix), int8, int4")
+                    + " Q4_K_M, Q5_K_S, Q5_K_M, Q6_K (Q3_K/Q4_K/Q5_K = their _M mix), int8, int4, glvq-N, pvq-N (N bits)")
     String type;
 
     @Option(names = "--group-size", paramLabel = "G", description = "int8/int4 group size: 32, 64 or 128 (default: ${DEFAULT-VALUE})")
@@ -103,11 +103,9 @@ final class QuantizeCommand implements Callable<Integer> {
             Progress progress = new Progress(err, System.console() != null, t0);
             List<TensorPlan> plan = ModelQuantizer.run(src, options, out, progress::tensorDone);
             progress.finish();
-            long inBytes = 0, outBytes = 0;
-            for (TensorPlan p : plan) {
-                inBytes += p.source().data().byteSize();
-                outBytes += p.outputBytes();
-            }
+            long inBytes = 0;
+            for (TensorPlan p : plan) inBytes += p.source().data().byteSize();
+            long outBytes = Files.size(out);
             err.printf(Locale.ROOT, "quantize: %s -> %s (%s): %.2f MiB -> %.2f MiB in %.1f s%n", in, out, target.label(),
                     inBytes / 1048576.0, outBytes / 1048576.0, (System.nanoTime() - t0) / 1e9);
         }

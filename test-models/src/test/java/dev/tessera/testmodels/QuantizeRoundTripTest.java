@@ -71,6 +71,7 @@ class QuantizeRoundTripTest {
             "int8, 64, false, 2e-4, 0.98", "int8, 128, false, 2e-4, 0.98",
             "int4, 64, false, 0.02, 0.9", "int4, 128, false, 0.025, 0.9",
             "int4, 64, true, 0.02, 0.9", "int4, 128, true, 0.03, 0.88",
+            "pvq-4, 32, false, 0.03, 0.88", "glvq-4, 32, false, 0.03, 0.88",
     })
     void quantizeLoadRun(String type, int group, boolean asym, double maxKl, double minTop1) throws Exception {
         Path out = tmp.resolve(type + "-" + group + "-" + asym + ".gguf");
@@ -85,7 +86,7 @@ class QuantizeRoundTripTest {
                 assertEquals(p.target(), q.require(p.name()).type(), p.name());
                 assertEquals(p.source().shape(), q.require(p.name()).shape(), p.name());
             }
-            if (type.startsWith("int") && group > 32) {
+            if ((type.startsWith("int") && group > 32) || type.contains("vq")) {
                 assertTrue(plan.stream().anyMatch(p -> !p.target().isGgml()), "matrices use Tessera's group types");
             }
             Perplexity.Result r = Perplexity.run(m.transformer(CTX, CTX), ref.transformer(CTX, CTX), tokens, CTX, bos, c -> { });

@@ -1,6 +1,7 @@
 package dev.tessera.kernels.simd;
 
 import dev.tessera.kernels.simd.intq.IntqDot;
+import dev.tessera.kernels.simd.stored.StoredVqWeight;
 import dev.tessera.tensor.AttentionMask;
 import dev.tessera.tensor.AttentionParams;
 import dev.tessera.tensor.Backend;
@@ -19,6 +20,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Weight load(Tensor tensor) {
+        if (StoredVqWeight.handles(tensor.type())) return StoredVqWeight.load(tensor); // GLVQ/PVQ: the vq kernels
         if (!RowDecoder.supports(tensor.type())) {
             throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
                     + " is not supported by the CPU backend");
@@ -64,6 +66,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Weight weight, Buffer x, int n, Buffer out) {
+        if (weight instanceof StoredVqWeight v) {
+            CpuBuffer xv = CpuBuffer.of(x);
+            CpuBuffer ov = CpuBuffer.of(out);
+            checkSize(xv, (long) n * v.cols(), "matmul input for " + v.name());
+            checkSize(ov, (long) n * v.rows(), "matmul output for " + v.name());
+            v.matmul(xv.data, xv.offset, n, ov.data, ov.offset);
+            return;
+        }
         CpuWeight w = CpuWeight.of(weight);
         CpuBuffer xb = CpuBuffer.of(x);
         CpuBuffer ob = CpuBuffer.of(out);

@@ -52,9 +52,7 @@ public final class ProjectTensors {
         } catch (IllegalArgumentException e) {
             throw FormatException.of(f.path(), TYPE_PREFIX + name, "unknown tensor type " + typeName);
         }
-        if (type.isGgml() || !type.hasFixedBlocks()) {
-            throw FormatException.of(f.path(), TYPE_PREFIX + name, typeName + " is not a fixed-block Tessera type");
-        }
+        if (type.isGgml()) throw FormatException.of(f.path(), TYPE_PREFIX + name, typeName + " is a ggml type");
         int[] ne = md.ints(SHAPE_PREFIX + name).orElseThrow(() -> FormatException.of(f.path(), SHAPE_PREFIX + name, "missing"));
         long[] dims = new long[ne.length];
         for (int i = 0; i < ne.length; i++) dims[i] = ne[i];
@@ -62,7 +60,8 @@ public final class ProjectTensors {
             throw FormatException.of(f.path(), "tensor " + name, "a " + typeName + " tensor must be stored as 1-D I8 bytes");
         }
         Shape shape = Shape.fromGguf(dims);
-        if (shape.cols() % type.blockLength() != 0 || type.bytesFor(shape.size()) != raw.data().byteSize()) {
+        // GLVQ/PVQ tensors describe their own layout (their blob is checked when a backend loads it)
+        if (type.hasFixedBlocks() && (shape.cols() % type.blockLength() != 0 || type.bytesFor(shape.size()) != raw.data().byteSize())) {
             throw FormatException.of(f.path(), SHAPE_PREFIX + name, "shape " + shape + " of " + typeName + " does not match its "
                     + raw.data().byteSize() + " bytes");
         }

@@ -7,6 +7,11 @@ import dev.tessera.model.gguf.ProjectTensors;
 import dev.tessera.model.io.ByteSource;
 import dev.tessera.quant.Dequantizer;
 import dev.tessera.quant.Quantizer;
+import dev.tessera.quant.glvq.GlvqQuantizer;
+import dev.tessera.quant.pvq.PvqQuantizer;
+import dev.tessera.quant.vq.CalibrationStats;
+import dev.tessera.quant.vq.VqQuantizer;
+import dev.tessera.quant.vqfile.EncodedTensorBytes;
 import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
@@ -111,6 +116,10 @@ public final class ModelQuantizer {
                 && g.groupSize() > 32 && t.cols() % g.groupSize() == 0) {
             type = g.type();
         }
+        if (o.target() instanceof QuantTarget.Vq v && type == preset.defaultType() && n.startsWith("blk.")
+                && t.cols() % v.groupCols() == 0) {
+            type = v.type();
+        }
         if (type == t.type()) return new TensorPlan(t, type, false, null);
         if (t.type().isQuantized() && !o.allowRequantize()) {
             throw new IllegalArgumentException("tensor " + n + " is already " + t.type()
@@ -149,13 +158,42 @@ public final class ModelQuantizer {
         try (Parallel pool = new Parallel(o.threads())) {
             int[] done = {0};
             for (TensorPlan p : plan) {
-                ByteSource data = new Converted(p, pool, () -> listener.tensorDone(++done[0], plan.size(), p));
+                Runnable onDone = () -> listener.tensorDone(++done[0], plan.size(), p);
+                // A VQ tensor's size is known only once it is encoded, and the header comes first.
+                ByteSource data = p.target().hasFixedBlocks() ? new Converted(p, pool, onDone)
+                        : vectorQuantized(p, (QuantTarget.Vq) o.target(), onDone);
                 if (p.target().isGgml()) w.tensor(p.name(), p.target(), p.source().shape(), data);
                 else ProjectTensors.add(w, p.name(), p.target(), p.source().shape(), data);
             }
             w.write(out);
         }
         return plan;
+    }
+
+    private static ByteSource vectorQuantized(TensorPlan p, QuantTarget.Vq v, Runnable onDone) {
+        Tensor t = p.source();
+        int rows = Math.toIntExact(t.rows());
+        int cols = Math.toIntExact(t.cols());
+        float[] w = new float[Math.multiplyExact(rows, cols)];
+        Dequantizer.dequantizeRow(t.type(), t.data(), 0, w, 0, w.length);
+        CalibrationStats stats = CalibrationStats.uniform(cols);
+        if (p.importance() != null) {
+            double[] d = new double[cols];
+            for (int j = 0; j < cols; j++) d[j] = p.importance()[j];
+            stats = CalibrationStats.ofDiagonal(d);
+        }
+        VqQuantizer q = v.type() == TensorType.GLVQ ? GlvqQuantizer.defaults() : PvqQuantizer.defaults();
+        byte[] blob = EncodedTensorBytes.encode(q.quantize(w, rows, cols, stats, v.bits()));
+        MemorySegment seg = MemorySegment.ofArray(blob);
+        return new ByteSource() {
+            @Override public long byteSize() { return blob.length; }
+
+            @Override
+            public void writeTo(WritableByteChannel out) throws IOException {
+                ByteSource.copy(seg, out);
+                onDone.run();
+            }
+        };
     }
 
     /** The bytes of one planned tensor, produced when the writer asks for them. */

@@ -44,19 +44,45 @@ public sealed interface QuantTarget {
     }
 
     /**
+     * Vector quantization of the block matrices (the vq module's GLVQ or PVQ quantizer) at
+     * {@code bits} bits per weight; the embedding and output follow the Q4_0 rules.
+     */
+    record Vq(TensorType type, int bits) implements QuantTarget {
+        public Vq {
+            if (type != TensorType.GLVQ && type != TensorType.PVQ) throw new IllegalArgumentException(type + " is not a VQ type");
+            if (bits < 2 || bits > (type == TensorType.GLVQ ? 7 : 8)) {
+                throw new IllegalArgumentException("--type " + type.name().toLowerCase(Locale.ROOT) + "-" + bits + ": expected 2.."
+                        + (type == TensorType.GLVQ ? 7 : 8) + " bits");
+            }
+        }
+
+        @Override
+        public String label() { return type.name().toLowerCase(Locale.ROOT) + "-" + bits; }
+
+        @Override
+        public Preset rules() { return Preset.Q4_0; }
+
+        /** Columns a matrix row must be a multiple of. */
+        public int groupCols() { return type == TensorType.GLVQ ? 128 : 16; }
+    }
+
+    /**
      * Parses {@code --type}: a llama.cpp preset name, {@code int8} or {@code int4} (with the group
-     * size and symmetry from their own flags).
+     * size and symmetry from their own flags), or {@code glvq-N} / {@code pvq-N}.
      */
     static QuantTarget parse(String type, int groupSize, boolean asymmetric) {
         String t = type.toLowerCase(Locale.ROOT);
         if (t.equals("int8")) return new Grouped(8, groupSize, asymmetric);
         if (t.equals("int4")) return new Grouped(4, groupSize, asymmetric);
-        if (t.startsWith("glvq") || t.startsWith("pvq")) {
-            throw new IllegalArgumentException("--type " + type + ": vector quantization is not wired into tessera quantize yet");
+        if (t.matches("(glvq|pvq)-?[0-9]+")) {
+            if (asymmetric) throw new IllegalArgumentException("--asym: only applies to --type int4");
+            boolean glvq = t.startsWith("glvq");
+            int bits = Integer.parseInt(t.substring(glvq ? 4 : 3).replace("-", ""));
+            return new Vq(glvq ? TensorType.GLVQ : TensorType.PVQ, bits);
         }
         if (asymmetric) throw new IllegalArgumentException("--asym: only applies to --type int4");
         return Preset.parse(type).<QuantTarget>map(Gguf::new).orElseThrow(() -> new IllegalArgumentException(
                 "--type " + type + ": expected F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M,"
-                        + " Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K (Q3_K/Q4_K/Q5_K mean _M), int8 or int4"));
+                        + " Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K (Q3_K/Q4_K/Q5_K mean _M), int8, int4, glvq-N or pvq-N"));
     }
 }

@@ -12,6 +12,6 @@ import dev.tessera.tensor.TensorType;
 public record TensorPlan(Tensor source, TensorType target, boolean convert, float[] importance) {
     public String name() { return source.name(); }
 
-    /** Bytes the tensor takes in the output. */
-    public long outputBytes() { return target.bytesFor(source.shape().size()); }
+    /** Bytes the tensor takes in the output; -1 for GLVQ/PVQ, whose size is known once encoded. */
+    public long outputBytes() { return target.hasFixedBlocks() ? target.bytesFor(source.shape().size()) : -1; }
 }
