@@ -99,8 +99,13 @@ final class QuantizeCommand implements Callable<Integer> {
         }
         var options = new ModelQuantizer.Options(target, keepOutput, keepEmbeddings, pure, allowRequantize, n, imatrix);
         long t0 = System.nanoTime();
+        // OUT only appears, complete, at the final rename; on Ctrl-C this removes the temporary file too.
+        Thread cleanup = new Thread(() -> deleteTemporaries(out));
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try (QuantizeSource src = QuantizeSource.open(in)) {
-            Progress progress = new Progress(err, System.console() != null, t0);
+            long elements = 0;
+            for (TensorPlan p : ModelQuantizer.plan(src, options)) elements += p.source().shape().size();
+            Progress progress = new Progress(err, System.console() != null, t0, elements);
             List<TensorPlan> plan = ModelQuantizer.run(src, options, out, progress::tensorDone);
             progress.finish();
             long inBytes = 0;
@@ -108,22 +113,50 @@ final class QuantizeCommand implements Callable<Integer> {
             long outBytes = Files.size(out);
             err.printf(Locale.ROOT, "quantize: %s -> %s (%s): %.2f MiB -> %.2f MiB in %.1f s%n", in, out, target.label(),
                     inBytes / 1048576.0, outBytes / 1048576.0, (System.nanoTime() - t0) / 1e9);
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
         }
         return 0;
     }
 
+    /** Deletes the writer's temporary siblings of {@code out} ({@code .<name>.*.tmp}). */
+    private static void deleteTemporaries(Path out) {
+        Path abs = out.toAbsolutePath();
+        try (var ds = Files.newDirectoryStream(abs.getParent(), "." + abs.getFileName() + ".*.tmp")) {
+            for (Path p : ds) Files.deleteIfExists(p);
+        } catch (IOException | RuntimeException ignored) {
+            // best effort while the JVM shuts down
+        }
+    }
+
     /** A progress bar with ETA on a console, one line per tensor otherwise. */
-    private record Progress(PrintStream err, boolean console, long start) {
+    private static final class Progress {
+        private final PrintStream err;
+        private final boolean console;
+        private final long start;
+        private final long elements;
+        private long done;
+
+        Progress(PrintStream err, boolean console, long start, long elements) {
+            this.err = err;
+            this.console = console;
+            this.start = start;
+            this.elements = elements;
+        }
+
         void tensorDone(int index, int total, TensorPlan p) {
             double elapsed = (System.nanoTime() - start) / 1e9;
+            done += p.source().shape().size();
             if (!console) {
                 err.printf(Locale.ROOT, "[%d/%d] %-32s %-6s -> %-10s %s%n", index, total, p.name(), p.source().type(), p.target(),
                         p.convert() ? "converted" : "copied");
                 return;
             }
             int width = 30;
-            int filled = (int) ((long) width * index / total);
-            double eta = index == 0 ? 0 : elapsed / index * (total - index);
+            double fraction = elements == 0 ? 1 : (double) done / elements;
+            int filled = (int) (width * fraction);
+            // ETA by elements done: tensors differ in size by orders of magnitude
+            double eta = fraction == 0 ? 0 : elapsed / fraction * (1 - fraction);
             err.printf(Locale.ROOT, "\r[%s%s] %d/%d  %.0f s, ETA %.0f s  %-32.32s", "#".repeat(filled), " ".repeat(width - filled),
                     index, total, elapsed, eta, p.name());
             err.flush();
