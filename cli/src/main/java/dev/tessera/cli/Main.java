@@ -48,6 +48,7 @@ public final class Main implements Runnable {
         cl.addSubcommand(new PerplexityCommand(out, err));
         cl.addSubcommand(new BenchCommand(out, err));
         cl.addSubcommand(new ServeCommand(err));
+        cl.addSubcommand(new QuantizeCommand(err));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         // Bad input is one line and exit code 2; a stack trace only with --debug.

@@ -1,5 +1,7 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.kernels.simd.intq.IntqDot;
+import dev.tessera.kernels.simd.stored.StoredVqWeight;
 import dev.tessera.quant.Dequantizer;
 import dev.tessera.tensor.AttentionMask;
 import dev.tessera.tensor.AttentionParams;
@@ -67,6 +69,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Weight load(Tensor tensor) {
+        if (StoredVqWeight.handles(tensor.type())) return StoredVqWeight.load(tensor); // GLVQ/PVQ: the vq kernels
         if (!tensor.data().isAccessibleBy(ANOTHER_THREAD)) {
             throw new IllegalArgumentException("tensor " + tensor.name() + ": its memory is confined to one thread;"
                     + " the CPU backend reads weights from its worker threads (use a shared, global or auto arena)");
@@ -75,6 +78,8 @@ public final class CpuBackend implements Backend {
             case F32, F16, BF16 -> new FloatWeight(tensor);
             case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor, parallel);
             case Q8_0, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor, parallel);
+            // Tessera's int8/int4 group types: IntqDot's fused kernels read the file layout as is.
+            case INT8_G32, INT8_G64, INT8_G128, INT4_G32, INT4_G64, INT4_G128, INT4A_G32, INT4A_G64, INT4A_G128 -> null;
             default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
                     + " is not supported by the CPU backend (expected F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K..Q6_K)");
         };
@@ -119,6 +124,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void matmul(Weight weight, Buffer x, int n, Buffer out) {
+        if (weight instanceof StoredVqWeight v) {
+            CpuBuffer xv = CpuBuffer.of(x);
+            CpuBuffer ov = CpuBuffer.of(out);
+            checkSize(xv, (long) n * v.cols(), "matmul input for ", v.name());
+            checkSize(ov, (long) n * v.rows(), "matmul output for ", v.name());
+            v.matmul(xv.data, xv.offset, n, ov.data, ov.offset);
+            return;
+        }
         CpuWeight w = CpuWeight.of(weight);
         CpuBuffer xb = CpuBuffer.of(x);
         CpuBuffer ob = CpuBuffer.of(out);
@@ -126,6 +139,10 @@ public final class CpuBackend implements Backend {
         int rows = Math.toIntExact(w.rows());
         checkSize(xb, (long) n * cols, "matmul input for ", w.name());
         checkSize(ob, (long) n * rows, "matmul output for ", w.name());
+        if (w.packed == null) {
+            IntqDot.matmul(w.type(), w.tensor.data(), rows, cols, xb.data, xb.offset, n, ob.data, ob.offset);
+            return;
+        }
         if (w.packed.wantsQ8(n)) q8.quantize(xb.data, xb.offset, n, cols);
         matmulJob.set(w.packed, xb, n, ob, rows);
         // Chunks taken in turn rather than one part per thread: a thread that loses its core to a

@@ -2,11 +2,15 @@ package dev.tessera.model.weights;
 
 import dev.tessera.model.ModelConfig;
 import dev.tessera.model.gguf.GgufFile;
+import dev.tessera.model.gguf.ProjectTensors;
 import dev.tessera.tensor.Tensor;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** Weights of a GGUF file: the names are already canonical and every tensor is a view of the mapping. */
+/**
+ * Weights of a GGUF file: the names are already canonical and every tensor is a view of the mapping
+ * (tensors of Tessera's own types come back with their real type and shape, see {@link ProjectTensors}).
+ */
 public final class GgufWeights implements WeightSource {
     private final GgufFile file;
     private final ModelConfig config;
@@ -37,7 +41,7 @@ public final class GgufWeights implements WeightSource {
 
     @Override
     public Optional<Tensor> tensor(String name) {
-        return file.hasTensor(name) ? Optional.of(file.tensor(name)) : Optional.empty();
+        return file.hasTensor(name) ? Optional.of(ProjectTensors.tensor(file, name)) : Optional.empty();
     }
 
     @Override
