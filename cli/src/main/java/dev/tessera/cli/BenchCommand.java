@@ -1,6 +1,7 @@
 package dev.tessera.cli;
 
 import dev.tessera.kernels.simd.CpuBackend;
+import dev.tessera.kernels.simd.bench.KernelBench;
 import dev.tessera.kernels.simd.bench.MemoryBandwidth;
 import dev.tessera.model.LayerWeights;
 import dev.tessera.model.Model;
@@ -55,6 +56,25 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-o", "--output"}, paramLabel = "FMT", defaultValue = "md", description = "md, csv or json (default: ${DEFAULT-VALUE})")
     String output;
 
+    @Option(names = "--kernels", description = "Benchmark the matrix kernels (GFLOP/s and GB/s per type and size) instead of a model")
+    boolean kernels;
+
+    @Option(names = "--types", paramLabel = "T", split = ",", defaultValue = "q4_0,q8_0,q4_k,q6_k,f16",
+            description = "Weight types for --kernels (default: ${DEFAULT-VALUE})")
+    List<String> kernelTypes;
+
+    @Option(names = "--kernel-batch", paramLabel = "N", defaultValue = "32", description = "Activation rows of the matrix-matrix case of --kernels (default: ${DEFAULT-VALUE})")
+    int kernelBatch;
+
+    @Option(names = "--spec", description = "Measure every drafter on a set of prompts (greedy) and print a table")
+    boolean spec;
+
+    @Option(names = "--draft", paramLabel = "MODEL", description = "Draft model to include in --spec")
+    Path draft;
+
+    @Option(names = "--prompts", paramLabel = "FILE", description = "Prompts for --spec, separated by blank lines (default: built-in ones)")
+    Path prompts;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -93,7 +113,12 @@ final class BenchCommand implements Callable<Integer> {
         for (int t : ts) if (t < 1) throw new IllegalArgumentException("-t " + t + ": expected >= 1");
         for (int p : nPrompt) if (p < 0) throw new IllegalArgumentException("-p " + p + ": expected >= 0");
         for (int g : nGen) if (g < 0) throw new IllegalArgumentException("-n " + g + ": expected >= 0");
+        if (kernels) return kernels(ts, fmt);
         Path path = model != null ? model : EmbeddedModel.path();
+        if (spec) {
+            SpecBench.run(path, draft, prompts, nGen.get(0) > 0 ? nGen.get(0) : 128, ts.get(0), reps, out, err);
+            return 0;
+        }
 
         List<Result> results = new ArrayList<>();
         ModelFacts facts = null;
@@ -131,6 +156,53 @@ final class BenchCommand implements Callable<Integer> {
             default -> json(facts, results);
         }
         out.flush();
+        return 0;
+    }
+
+    /** {@code --kernels}: every type × the shapes, matrix-vector and matrix-matrix. */
+    private int kernels(List<Integer> ts, String fmt) {
+        List<TensorType> types = new ArrayList<>();
+        for (String t : kernelTypes) {
+            try {
+                types.add(TensorType.valueOf(t.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--types " + t + ": not a tensor type (e.g. q4_0, q8_0, q4_k, f16)");
+            }
+        }
+        if (kernelBatch < 1) throw new IllegalArgumentException("--kernel-batch " + kernelBatch + ": expected >= 1");
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (int t : ts) {
+            for (int batchRows : new int[] {1, kernelBatch}) {
+                for (KernelBench.Result r : KernelBench.run(types, KernelBench.DEFAULT_SHAPES, t, batchRows, Math.max(5, reps * 4), 600)) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("kernel", batchRows == 1 ? "matvec" : "matmul");
+                    m.put("type", r.type().name());
+                    m.put("rows", r.rows());
+                    m.put("cols", r.cols());
+                    m.put("batch", r.batch());
+                    m.put("n_threads", r.threads());
+                    m.put("min_ms", round(r.minMs()));
+                    m.put("gflops", round(2.0 * r.rows() * r.cols() * r.batch() / (r.minMs() * 1e6)));
+                    m.put("gbs", round(r.bestGbs()));
+                    m.put("median_gbs", round(r.medianGbs()));
+                    rows.add(m);
+                    if (fmt.equals("md") && rows.size() == 1) {
+                        out.println("| kernel | type | rows × cols | batch | threads | min ms | GFLOP/s | GB/s (best) | GB/s (median) |");
+                        out.println("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                    }
+                    if (fmt.equals("md")) {
+                        out.printf(Locale.ROOT, "| %s | %s | %d × %d | %d | %d | %.3f | %.1f | %.2f | %.2f |%n", m.get("kernel"), m.get("type"),
+                                r.rows(), r.cols(), r.batch(), r.threads(), r.minMs(), (Double) m.get("gflops"), r.bestGbs(), r.medianGbs());
+                        out.flush();
+                    }
+                }
+            }
+        }
+        if (fmt.equals("json")) out.println(Json.write(rows));
+        if (fmt.equals("csv") && !rows.isEmpty()) {
+            out.println(String.join(",", rows.get(0).keySet()));
+            for (Map<String, Object> m : rows) out.println(String.join(",", m.values().stream().map(String::valueOf).toList()));
+        }
         return 0;
     }
 

@@ -103,8 +103,9 @@ public final class TinyModelWriter {
 
     private static Map<String, Object> hfConfig(TinySpec s) {
         Map<String, Object> c = new LinkedHashMap<>();
+        boolean mistral = s.arch().equals("llama") && s.window() > 0;
         String cls = switch (s.arch()) {
-            case "llama" -> "LlamaForCausalLM";
+            case "llama" -> mistral ? "MistralForCausalLM" : "LlamaForCausalLM";
             case "qwen2" -> "Qwen2ForCausalLM";
             case "qwen3" -> "Qwen3ForCausalLM";
             case "phi3" -> "Phi3ForCausalLM";
@@ -113,7 +114,7 @@ public final class TinyModelWriter {
             default -> "Gemma3ForCausalLM";
         };
         c.put("architectures", List.of(cls));
-        c.put("model_type", s.arch());
+        c.put("model_type", mistral ? "mistral" : s.arch());
         c.put("hidden_size", (long) s.dim());
         c.put("intermediate_size", (long) s.hidden());
         c.put("num_hidden_layers", (long) s.layers());
@@ -139,10 +140,8 @@ public final class TinyModelWriter {
         }
         if (s.attnCap() > 0) c.put("attn_logit_softcapping", (double) s.attnCap());
         if (s.finalCap() > 0) c.put("final_logit_softcapping", (double) s.finalCap());
-        if (s.window() > 0) {
-            c.put("sliding_window", (long) s.window());
-            c.put("sliding_window_pattern", (long) s.pattern());
-        }
+        if (s.window() > 0) c.put("sliding_window", (long) s.window());
+        if (s.pattern() > 0) c.put("sliding_window_pattern", (long) s.pattern());
         if (s.arch().equals("gemma3")) c.put("rope_local_base_freq", s.localTheta());
         c.put("bos_token_id", 1L);
         c.put("eos_token_id", 2L);

@@ -28,6 +28,9 @@ public record TinySpec(String arch, int dim, int hidden, int layers, int heads, 
         return switch (arch) {
             case "llama" -> new TinySpec(arch, 64, 96, 2, 4, 2, 16, 300, 128, 10000, neox, 1e-5f, false, false, false,
                     false, hf, 1f, 0, 0, 0, 0, 10000, 8f, 64);
+            // Mistral v0.1: Llama with a sliding window on every layer (HF only; llama.cpp's GGUF drops it)
+            case "mistral" -> new TinySpec("llama", 64, 96, 2, 4, 2, 16, 300, 128, 10000, true, 1e-5f, false, false, false,
+                    false, false, 1f, 0, 0, 4, 0, 10000, 0, 0);
             case "qwen2" -> new TinySpec(arch, 64, 96, 2, 4, 2, 16, 300, 128, 1e6, neox, 1e-6f, true, false, false,
                     false, hf, 1f, 0, 0, 0, 0, 1e6, 0, 0);
             case "qwen3" -> new TinySpec(arch, 64, 96, 2, 4, 2, 24, 300, 128, 1e6, neox, 1e-6f, false, true, false,

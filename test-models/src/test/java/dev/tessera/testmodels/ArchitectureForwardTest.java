@@ -36,11 +36,12 @@ class ArchitectureForwardTest {
             out.add(Arguments.of(arch, false));
             out.add(Arguments.of(arch, true));
         }
+        out.add(Arguments.of("mistral", true));
         return out.stream();
     }
 
     private Path write(TinyModel m, boolean hf) throws Exception {
-        Path p = tmp.resolve(m.spec().arch() + (hf ? "-hf" : ".gguf"));
+        Path p = tmp.resolve(m.spec().arch() + m.spec().window() + (hf ? "-hf" : ".gguf"));
         if (hf) TinyModelWriter.writeSafetensors(m, p);
         else TinyModelWriter.writeGguf(m, p);
         return p;
@@ -55,7 +56,7 @@ class ArchitectureForwardTest {
         float[][] want = ref.logits(tokens);
         int vocab = tiny.spec().vocab();
         try (CpuBackend be = new CpuBackend(); Model m = Model.open(write(tiny, hf), be)) {
-            assertEquals(arch, m.config().architecture());
+            assertEquals(tiny.spec().arch(), m.config().architecture());
             Transformer t = m.transformer(6, 3);
             try (KvCache cache = t.newCache(32, TensorType.F32)) {
                 // a prefill batch of 6 with logits for every row (in runs of at most 3)

@@ -12,7 +12,15 @@ import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
 import dev.tessera.tensor.Weight;
 
-/** The CPU backend: activations in heap float arrays, weights read in place from their (mmap'd) bytes. */
+/**
+ * The CPU backend: activations in heap float arrays; F32/F16/BF16 weights read in place from their
+ * (mmap'd) bytes, quantized weights repacked once at load into the layout of their integer kernel
+ * (see {@link Q4Weight}, {@link Int8Weight}). Matrix products and attention run on a persistent
+ * {@link Parallel} pool.
+ *
+ * <p>One thread drives a backend at a time (it keeps per-call working memory); two threads
+ * running models concurrently use one backend each, which may share a pool.
+ */
 public final class CpuBackend implements Backend {
     /** Elementwise ops on fewer floats than this run on the calling thread alone. */
     private static final int PARALLEL_ELEMENTWISE = 1 << 16;
@@ -58,8 +66,8 @@ public final class CpuBackend implements Backend {
     public Weight load(Tensor tensor) {
         PackedWeight packed = switch (tensor.type()) {
             case F32, F16, BF16 -> new FloatWeight(tensor);
-            case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor);
-            case Q8_0, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor);
+            case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor, parallel);
+            case Q8_0, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor, parallel);
             default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
                     + " is not supported by the CPU backend (expected F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 or Q2_K..Q6_K)");
         };
@@ -113,7 +121,11 @@ public final class CpuBackend implements Backend {
         checkSize(ob, (long) n * rows, "matmul output for " + w.name());
         if (w.packed.wantsQ8(n)) q8.quantize(xb.data, xb.offset, n, cols);
         matmulJob.set(w.packed, xb, n, ob, rows);
-        parallel.split(rows, 4, matmulJob);
+        // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
+        // neighbour then costs one chunk, not half the matrix.
+        // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight.
+        int chunk = Math.max(16, rows / (parallel.threads() * 8) / 16 * 16);
+        parallel.chunks(rows, chunk, matmulJob);
     }
 
     @Override

@@ -16,7 +16,13 @@ final class FloatGemm {
 
     private FloatGemm() {}
 
-    static void rows(PackedWeight w, int cols, float[] x, int xOffset, int n, int r0, int r1,
+    /** A weight that decodes its rows to floats. */
+    interface RowDecoder {
+        /** Decodes row {@code r} to floats at {@code dst[offset..]}. */
+        void decodeRow(int r, float[] dst, int offset);
+    }
+
+    static void rows(RowDecoder w, int cols, float[] x, int xOffset, int n, int r0, int r1,
                      float[] out, int outOffset, int outRows, Scratch scratch) {
         float[] t = scratch.tile(4 * cols);
         int vec = cols / Lanes.FLOATS * Lanes.FLOATS;

@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
  * inner loops free of type tests; 4 rows share each activation load. Batches of
  * {@link FloatGemm#MIN_BATCH} or more go through {@link FloatGemm}.
  */
-final class FloatWeight implements PackedWeight {
+final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
     final TensorType type;
     final MemorySegment seg;
     final int rows;

@@ -1,5 +1,6 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
@@ -7,6 +8,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import static dev.tessera.kernels.simd.Lanes.BLOCKS_PER_GROUP;
 import static dev.tessera.kernels.simd.Lanes.SHORTS;
@@ -22,8 +26,14 @@ import static dev.tessera.kernels.simd.Lanes.SHORTS;
  *
  * <p>Inner loops are unrolled by hand (see {@link Q4Weight}).
  */
-final class Int8Weight implements PackedWeight {
+final class Int8Weight implements PackedWeight, FloatGemm.RowDecoder {
     private static final int ROW_TILE = 16;
+    /**
+     * The pairwise widening adds each int lane's two 16-bit products into its upper half
+     * ({@code (v + (v << 16)) & 0xFFFF0000}, exact while the sum fits 16 bits): the ints are 2^16 times
+     * the sums, undone by this factor in the scales.
+     */
+    static final float PAIR_SCALE = 0x1p-16f;
 
     final int rows;
     final int blocks;
@@ -45,7 +55,7 @@ final class Int8Weight implements PackedWeight {
         this.offsets = offsets;
     }
 
-    static Int8Weight pack(Tensor t) {
+    static Int8Weight pack(Tensor t, Parallel parallel) {
         TensorType type = t.type();
         int rows = Math.toIntExact(t.rows());
         int cols = Math.toIntExact(t.cols());
@@ -57,19 +67,24 @@ final class Int8Weight implements PackedWeight {
         int halves = 2 * rowCodes / 32;
         float[] scales = new float[rows * halves + Lanes.FLOATS];
         float[] offsets = SubBlocks.hasOffsets(type) ? new float[rows * halves + Lanes.FLOATS] : null;
-        byte[] c = new byte[32];
-        float[] sc = new float[2], off = new float[2];
-        long rowBytes = t.rowBytes();
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < blocks; b++) {
-                SubBlocks.split(type, t.data(), r * rowBytes, b, c, sc, off);
-                for (int e = 0; e < 32; e++) codes[r * rowCodes + Q8Rows.index(32 * b + e)] = c[e];
-                for (int h = 0; h < 2; h++) {
-                    scales[r * halves + Q8Rows.halfIndex(b, h)] = sc[h];
-                    if (offsets != null) offsets[r * halves + Q8Rows.halfIndex(b, h)] = off[h];
+        int rowBytes = Math.toIntExact(t.rowBytes());
+        parallel.split(rows, 1, (worker, start, end) -> {
+            byte[] row = new byte[rowBytes], c = new byte[32];
+            float[] sc = new float[2], off = new float[2];
+            for (int r = start; r < end; r++) {
+                MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, row, 0, rowBytes);
+                for (int b = 0; b < blocks; b++) {
+                    SubBlocks.split(type, row, b, c, sc, off);
+                    int at = r * rowCodes;
+                    System.arraycopy(c, 0, codes, at + Q8Rows.index(32 * b), 16);
+                    System.arraycopy(c, 16, codes, at + Q8Rows.index(32 * b + 16), 16);
+                    for (int h = 0; h < 2; h++) {
+                        scales[r * halves + Q8Rows.halfIndex(b, h)] = sc[h];
+                        if (offsets != null) offsets[r * halves + Q8Rows.halfIndex(b, h)] = off[h];
+                    }
                 }
             }
-        }
+        });
         return new Int8Weight(rows, blocks, codes, scales, offsets);
     }
 
@@ -113,12 +128,12 @@ final class Int8Weight implements PackedWeight {
             int h = 0;
             for (; h + Lanes.FLOATS <= halves; h += Lanes.FLOATS) {
                 FloatVector.fromArray(Lanes.F, scales, w0 + h).mul(FloatVector.fromArray(Lanes.F, a.d16, x0 + h))
-                        .mul(Q4Weight.PAIR_SCALE).intoArray(sc, s0 + h);
+                        .mul(PAIR_SCALE).intoArray(sc, s0 + h);
                 if (offsets != null) corr = FloatVector.fromArray(Lanes.F, offsets, w0 + h).fma(FloatVector.fromArray(Lanes.F, a.s16, x0 + h), corr);
             }
             float c = corr.reduceLanes(VectorOperators.ADD);
             for (; h < halves; h++) {
-                sc[s0 + h] = scales[w0 + h] * a.d16[x0 + h] * Q4Weight.PAIR_SCALE;
+                sc[s0 + h] = scales[w0 + h] * a.d16[x0 + h] * PAIR_SCALE;
                 if (offsets != null) c += offsets[w0 + h] * a.s16[x0 + h];
             }
             sc[4 * halves + k] = c;
@@ -284,7 +299,7 @@ final class Int8Weight implements PackedWeight {
             for (int h = 0; h < 2; h++) {
                 int isum = 0;
                 for (int e = 32 * b + 16 * h; e < 32 * b + 16 * h + 16; e++) isum += codes[q0 + Q8Rows.index(e)] * a.q[x0 + Q8Rows.index(e)];
-                sum += sc[s0 + Q8Rows.halfIndex(b, h)] / Q4Weight.PAIR_SCALE * isum;
+                sum += sc[s0 + Q8Rows.halfIndex(b, h)] / PAIR_SCALE * isum;
             }
         }
         return sum;

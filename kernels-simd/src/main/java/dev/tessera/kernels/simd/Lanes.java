@@ -20,6 +20,7 @@ final class Lanes {
     static final VectorSpecies<Float> F = VectorSpecies.of(float.class, SHAPE);
     static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, SHAPE);
     static final VectorSpecies<Short> S = VectorSpecies.of(short.class, SHAPE);
+    static final VectorSpecies<Long> L = VectorSpecies.of(long.class, SHAPE);
     /** Bytes that widen to one short vector. */
     static final VectorSpecies<Byte> B_HALF = VectorSpecies.of(byte.class, VectorShape.forBitSize(BITS / 2));
     /** As many bytes as a vector has floats, for widening bytes straight to floats. */

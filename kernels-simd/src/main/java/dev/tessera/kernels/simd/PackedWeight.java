@@ -12,7 +12,4 @@ sealed interface PackedWeight permits Q4Weight, Int8Weight, FloatWeight {
 
     void rows(float[] x, int xOffset, Q8Rows q8, int n, int r0, int r1, float[] out, int outOffset, int outRows,
               Scratch scratch);
-
-    /** Decodes row {@code r} to floats at {@code dst[offset..]} (the batched path's weight tiles). */
-    void decodeRow(int r, float[] dst, int offset);
 }

@@ -1,103 +1,106 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-import static dev.tessera.kernels.simd.Lanes.BLOCKS_PER_GROUP;
-import static dev.tessera.kernels.simd.Lanes.SHORTS;
-
 /**
- * 4-bit weights (Q4_0, Q4_1, Q4_K) repacked at load: the 16 nibble bytes of every 32-element block
- * back to back ({@code qs}, element {@code j} in the low nibble of byte {@code j}, element
- * {@code j+16} in the high nibble), plus per block either the FP16 scale of Q4_0 ({@code dh}, so
- * Q4_0 streams 18 bytes per block as the file does) or a float scale and offset
- * ({@code y = scale·q + offset}; Q4_1's {@code d, m}, Q4_K's {@code d·sc, −dmin·m}). Dot products run
- * on integers against Q8 activations: {@code Σ_b scale·d_x·Σ q·qx + Σ_b offset·(d_x·Σ qx)}, with
- * Q4_0's offset {@code −8·d}. Before each row pass a vectorized pre-pass multiplies the rows'
- * scales by the activation scales and computes the offset sum, so the inner loop does one
- * broadcast and one FMA per block.
+ * 4-bit weights (Q4_0, Q4_1, Q4_K) repacked at load into groups of {@link #R} rows interleaved so
+ * that one vector lane pair belongs to one row: for row group {@code G}, block {@code b} and chunk
+ * {@code k < 8}, {@code SHORTS} bytes hold, at byte {@code 2j + t}, row {@code j}'s codes of elements
+ * {@code 4k+t} (low nibble) and {@code 4k+2+t} (high nibble). The activation values these meet are
+ * the same for every row, so they arrive as one broadcast 32-bit pair, and the 16 products of a
+ * block accumulate in 16-bit lanes (at most 16·15·127 = 30480). Per block and row group the kernel
+ * then does one pairwise widening, one conversion and one FMA with a vector of the group's row
+ * scales, where a row-major layout needs a broadcast and an FMA per row; the float accumulator's
+ * lanes are the rows' results, so no horizontal sum is needed.
  *
- * <p>The inner loops are unrolled by hand over 4 rows (or 4 activation rows): a helper method per
- * row would stop being inlined (C2's node-count cutoff) and its vectors would be boxed.
+ * <p>Nibbles are not separated: with the byte {@code w = lo + 16·hi} and the activation pair
+ * {@code xmix = x' − 16·x} (prepared in {@link Q8Rows#pairs}), {@code w·x + (w >> 4)·xmix =
+ * lo·x + hi·x'}; both products may wrap in 16 bits, the sum is exact because it fits.
+ *
+ * <p>Scales: Q4_0 keeps its FP16 scales ({@code dh}, converted in registers, so it streams 18 bytes
+ * per block as the file does) with the offset {@code −8·d}; Q4_1 and Q4_K keep a float scale and
+ * offset per block ({@code y = scale·q + offset}: Q4_1's {@code d, m}, Q4_K's {@code d·sc, −dmin·m}).
+ * The offset term {@code Σ_b offset·(d_x·Σ qx)} is one more FMA per block and group.
  */
 final class Q4Weight implements PackedWeight {
-    private static final int ROW_TILE = 16;
-    /**
-     * The pairwise widening adds each int lane's two 16-bit products into its upper half
-     * ({@code (v + (v << 16)) & 0xFFFF0000}, exact while the sum fits 16 bits): the ints are 2^16 times
-     * the sums, undone by this factor in the scales.
-     */
-    static final float PAIR_SCALE = 0x1p-16f;
+    /** Rows per interleaved group. */
+    static final int R = Lanes.SHORTS / 2;
+    private static final int CHUNK = Lanes.SHORTS;
 
     final int rows;
     final int blocks;
-    final int groups;
+    final int rowGroups;
     final byte[] qs;
-    /** Q4_0: FP16 scale per block; else null. */
+    /** Q4_0: FP16 scale per (group, block, row); else null. */
     final short[] dh;
-    /** Q4_1/Q4_K: float scale and offset per block; else null. */
+    /** Q4_1/Q4_K: float scale and offset per (group, block, row); else null. */
     final float[] scales;
     final float[] offsets;
 
     private Q4Weight(int rows, int blocks, byte[] qs, short[] dh, float[] scales, float[] offsets) {
         this.rows = rows;
         this.blocks = blocks;
-        this.groups = blocks / BLOCKS_PER_GROUP;
+        this.rowGroups = (rows + R - 1) / R;
         this.qs = qs;
         this.dh = dh;
         this.scales = scales;
         this.offsets = offsets;
     }
 
-    static Q4Weight pack(Tensor t) {
-        return t.type() == TensorType.Q4_0 ? packQ4_0(t) : packScaled(t);
-    }
-
-    /** Q4_1 or Q4_K: codes regrouped per 32 elements, scales and offsets as floats. */
-    private static Q4Weight packScaled(Tensor t) {
+    static Q4Weight pack(Tensor t, Parallel parallel) {
+        TensorType type = t.type();
         int rows = Math.toIntExact(t.rows());
         int blocks = Math.toIntExact(t.cols() / 32);
-        long nb = (long) rows * blocks;
-        if (nb * 16 > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("tensor " + t.name() + ": too large to repack");
-        byte[] qs = new byte[(int) nb * 16];
-        float[] scales = new float[(int) nb + Lanes.FLOATS];
-        float[] offsets = new float[(int) nb + Lanes.FLOATS];
-        byte[] codes = new byte[32];
-        float[] sc = new float[2], off = new float[2];
-        long rowBytes = t.rowBytes();
-        for (int r = 0; r < rows; r++) {
-            for (int b = 0; b < blocks; b++) {
-                SubBlocks.split(t.type(), t.data(), r * rowBytes, b, codes, sc, off);
-                int i = r * blocks + b;
-                for (int j = 0; j < 16; j++) qs[16 * i + j] = (byte) (codes[j] | codes[j + 16] << 4);
-                scales[i] = sc[0];
-                offsets[i] = off[0];
+        int groups = (rows + R - 1) / R;
+        long slots = (long) groups * blocks * R;
+        if (slots * 16 > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("tensor " + t.name() + ": too large to repack");
+        byte[] qs = new byte[(int) slots * 16];
+        boolean q40 = type == TensorType.Q4_0;
+        short[] dh = q40 ? new short[(int) slots + Lanes.FLOATS] : null;
+        float[] scales = q40 ? null : new float[(int) slots + Lanes.FLOATS];
+        float[] offsets = q40 ? null : new float[(int) slots + Lanes.FLOATS];
+        int rowBytes = Math.toIntExact(t.rowBytes());
+        parallel.split(rows, 1, (worker, start, end) -> {
+            byte[] row = new byte[rowBytes], codes = new byte[32];
+            float[] sc = new float[2], off = new float[2];
+            for (int r = start; r < end; r++) {
+                MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, row, 0, rowBytes);
+                int g = r / R, j = r % R;
+                for (int b = 0; b < blocks; b++) {
+                    int slot = (g * blocks + b) * R + j;
+                    if (q40) {
+                        for (int e = 0; e < 16; e++) {
+                            codes[e] = (byte) (row[18 * b + 2 + e] & 0xF);
+                            codes[e + 16] = (byte) ((row[18 * b + 2 + e] & 0xFF) >> 4);
+                        }
+                        dh[slot] = (short) ((row[18 * b] & 0xFF) | row[18 * b + 1] << 8);
+                    } else {
+                        SubBlocks.split(type, row, b, codes, sc, off);
+                        scales[slot] = sc[0];
+                        offsets[slot] = off[0];
+                    }
+                    int base = (g * blocks + b) * 8 * CHUNK;
+                    for (int k = 0; k < 8; k++) {
+                        for (int tt = 0; tt < 2; tt++) {
+                            qs[base + k * CHUNK + 2 * j + tt] = (byte) (codes[4 * k + tt] | codes[4 * k + 2 + tt] << 4);
+                        }
+                    }
+                }
             }
-        }
-        return new Q4Weight(rows, blocks, qs, null, scales, offsets);
-    }
-
-    private static Q4Weight packQ4_0(Tensor t) {
-        int rows = Math.toIntExact(t.rows());
-        int blocks = Math.toIntExact(t.cols() / 32);
-        long nb = (long) rows * blocks;
-        if (nb * 16 > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("tensor " + t.name() + ": too large to repack");
-        byte[] qs = new byte[(int) nb * 16];
-        short[] dh = new short[(int) nb + Lanes.FLOATS];
-        MemorySegment src = t.data();
-        for (long b = 0; b < nb; b++) {
-            dh[(int) b] = src.get(LittleEndian.SHORT, b * 18);
-            MemorySegment.copy(src, ValueLayout.JAVA_BYTE, b * 18 + 2, qs, (int) b * 16, 16);
-        }
-        return new Q4Weight(rows, blocks, qs, dh, null, null);
+        });
+        return new Q4Weight(rows, blocks, qs, dh, scales, offsets);
     }
 
     @Override
@@ -106,210 +109,126 @@ final class Q4Weight implements PackedWeight {
     @Override
     public void rows(float[] x, int xOffset, Q8Rows a, int n, int r0, int r1, float[] out, int outOffset, int outRows,
                      Scratch scratch) {
+        if (r0 % R != 0) throw new IllegalStateException("row range must start at a multiple of " + R + ": " + r0);
+        int g1 = (r1 + R - 1) / R;
         if (n >= FloatGemm.MIN_BATCH) {
-            FloatGemm.rows(this, 32 * blocks, x, xOffset, n, r0, r1, out, outOffset, outRows, scratch);
+            batched(x, xOffset, n, r0 / R, g1, r1, out, outOffset, outRows, scratch);
             return;
         }
-        float[] sc = scratch.scales(4 * blocks + 4);
-        if (n == 1) {
-            int r = r0;
-            for (; r + 4 <= r1; r += 4) dot4(a, r, sc, out, outOffset + r);
-            for (; r < r1; r++) out[outOffset + r] = dot(a, 0, r, sc);
-            return;
-        }
-        for (int t0 = r0; t0 < r1; t0 += ROW_TILE) {
-            int t1 = Math.min(r1, t0 + ROW_TILE);
-            int i = 0;
-            for (; i + 4 <= n; i += 4) {
-                for (int r = t0; r < t1; r++) dotRows4(a, i, r, sc, out, outOffset + i * outRows + r, outRows);
-            }
-            for (; i < n; i++) {
-                for (int r = t0; r < t1; r++) out[outOffset + i * outRows + r] = dot(a, i, r, sc);
-            }
+        for (int g = r0 / R; g < g1; g++) {
+            for (int i = 0; i < n; i++) group(a, i, g, out, outOffset + i * outRows + g * R, Math.min(R, r1 - g * R));
         }
     }
 
-    /**
-     * {@code sc[k·blocks + b] = scale[row, b] · d_x[act, b] · 2^-16} for {@code count} (row, act) pairs,
-     * and in {@code sc[4·blocks + k]} the pair's offset term {@code Σ_b offset·(d_x·Σ qx)}.
-     */
-    private void prepareScales(float[] sc, int count, int row, int rowStep, Q8Rows a, int act, int actStep) {
-        for (int k = 0; k < count; k++) {
-            int d0 = (row + k * rowStep) * blocks, x0 = (act + k * actStep) * a.blockStride, s0 = k * blocks;
-            FloatVector corr = FloatVector.zero(Lanes.F);
-            int b = 0;
-            float c;
-            if (dh != null) {
-                for (; b + Lanes.FLOATS <= blocks; b += Lanes.FLOATS) {
-                    FloatVector dw = Half.load(dh, d0 + b);
-                    dw.mul(FloatVector.fromArray(Lanes.F, a.d, x0 + b)).mul(PAIR_SCALE).intoArray(sc, s0 + b);
-                    corr = dw.fma(FloatVector.fromArray(Lanes.F, a.s, x0 + b), corr);
-                }
-                c = -8 * corr.reduceLanes(VectorOperators.ADD);
-                for (; b < blocks; b++) {
-                    float dw = Float.float16ToFloat(dh[d0 + b]);
-                    sc[s0 + b] = dw * a.d[x0 + b] * PAIR_SCALE;
-                    c -= 8 * dw * a.s[x0 + b];
-                }
-            } else {
-                for (; b + Lanes.FLOATS <= blocks; b += Lanes.FLOATS) {
-                    FloatVector.fromArray(Lanes.F, scales, d0 + b).mul(FloatVector.fromArray(Lanes.F, a.d, x0 + b)).mul(PAIR_SCALE).intoArray(sc, s0 + b);
-                    corr = FloatVector.fromArray(Lanes.F, offsets, d0 + b).fma(FloatVector.fromArray(Lanes.F, a.s, x0 + b), corr);
-                }
-                c = corr.reduceLanes(VectorOperators.ADD);
-                for (; b < blocks; b++) {
-                    sc[s0 + b] = scales[d0 + b] * a.d[x0 + b] * PAIR_SCALE;
-                    c += offsets[d0 + b] * a.s[x0 + b];
-                }
-            }
-            sc[4 * blocks + k] = c;
-        }
-    }
-
-    /** Four rows from {@code r} against activation row 0, sharing each activation load. */
-    private void dot4(Q8Rows a, int r, float[] sc, float[] out, int o) {
-        prepareScales(sc, 4, r, 1, a, 0, 0);
-        FloatVector acc0 = FloatVector.zero(Lanes.F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        int rowBytes = blocks * 16;
-        int q0 = r * rowBytes;
-        for (int g = 0; g < groups; g++) {
-            int xo = g * 2 * SHORTS;
-            ShortVector xlo = ShortVector.fromArray(Lanes.S, a.q, xo);
-            ShortVector xhi = ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS);
-            int qo = q0 + g * SHORTS;
-            int so = g * BLOCKS_PER_GROUP;
-                {
-                    ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, qo + 0 * rowBytes).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
-                    ShortVector p = w.and((short) 0xF).mul(xlo).add(w.lanewise(VectorOperators.LSHR, 4).mul(xhi));
-                    IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
-                    acc0 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 0 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 0 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc0);
-                }
-                {
-                    ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, qo + 1 * rowBytes).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
-                    ShortVector p = w.and((short) 0xF).mul(xlo).add(w.lanewise(VectorOperators.LSHR, 4).mul(xhi));
-                    IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
-                    acc1 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 1 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 1 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc1);
-                }
-                {
-                    ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, qo + 2 * rowBytes).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
-                    ShortVector p = w.and((short) 0xF).mul(xlo).add(w.lanewise(VectorOperators.LSHR, 4).mul(xhi));
-                    IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
-                    acc2 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 2 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 2 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc2);
-                }
-                {
-                    ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, qo + 3 * rowBytes).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
-                    ShortVector p = w.and((short) 0xF).mul(xlo).add(w.lanewise(VectorOperators.LSHR, 4).mul(xhi));
-                    IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
-                    acc3 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 3 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 3 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc3);
-                }
-        }
-        out[o] = acc0.reduceLanes(VectorOperators.ADD) + rest(a, 0, r, sc, 0);
-        out[o + 1] = acc1.reduceLanes(VectorOperators.ADD) + rest(a, 0, r + 1, sc, 1);
-        out[o + 2] = acc2.reduceLanes(VectorOperators.ADD) + rest(a, 0, r + 2, sc, 2);
-        out[o + 3] = acc3.reduceLanes(VectorOperators.ADD) + rest(a, 0, r + 3, sc, 3);
-    }
-
-    /** Row {@code r} against four activation rows from {@code i}, unpacking each weight group once. */
-    private void dotRows4(Q8Rows a, int i, int r, float[] sc, float[] out, int o, int stride) {
-        prepareScales(sc, 4, r, 0, a, i, 1);
-        FloatVector acc0 = FloatVector.zero(Lanes.F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        int q0 = r * blocks * 16;
-        int rs = a.rowStride;
-        int x0 = i * rs;
-        for (int g = 0; g < groups; g++) {
-            ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, q0 + g * SHORTS).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
-            ShortVector lo = w.and((short) 0xF);
-            ShortVector hi = w.lanewise(VectorOperators.LSHR, 4);
-            int xg = x0 + g * 2 * SHORTS;
-            int so = g * BLOCKS_PER_GROUP;
-                {
-                    int xo = xg + 0 * rs;
-                    ShortVector p = lo.mul(ShortVector.fromArray(Lanes.S, a.q, xo)).add(hi.mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
-                    IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
-                    acc0 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 0 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 0 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc0);
-                }
-                {
-                    int xo = xg + 1 * rs;
-                    ShortVector p = lo.mul(ShortVector.fromArray(Lanes.S, a.q, xo)).add(hi.mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
-                    IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
-                    acc1 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 1 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 1 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc1);
-                }
-                {
-                    int xo = xg + 2 * rs;
-                    ShortVector p = lo.mul(ShortVector.fromArray(Lanes.S, a.q, xo)).add(hi.mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
-                    IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
-                    acc2 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 2 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 2 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc2);
-                }
-                {
-                    int xo = xg + 3 * rs;
-                    ShortVector p = lo.mul(ShortVector.fromArray(Lanes.S, a.q, xo)).add(hi.mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
-                    IntVector pi = p.reinterpretAsInts();
-                    IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
-                    acc3 = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[so + 3 * blocks]) : FloatVector.fromArray(Lanes.F, sc, so + 3 * blocks).rearrange(Lanes.BLOCK_SPREAD)), acc3);
-                }
-        }
-        out[o] = acc0.reduceLanes(VectorOperators.ADD) + rest(a, i, r, sc, 0);
-        out[o + stride] = acc1.reduceLanes(VectorOperators.ADD) + rest(a, i + 1, r, sc, 1);
-        out[o + 2 * stride] = acc2.reduceLanes(VectorOperators.ADD) + rest(a, i + 2, r, sc, 2);
-        out[o + 3 * stride] = acc3.reduceLanes(VectorOperators.ADD) + rest(a, i + 3, r, sc, 3);
-    }
-
-    /** Row {@code r} against activation row {@code i}. */
-    private float dot(Q8Rows a, int i, int r, float[] sc) {
-        prepareScales(sc, 1, r, 0, a, i, 0);
-        FloatVector acc = FloatVector.zero(Lanes.F);
-        int q0 = r * blocks * 16;
-        int x0 = i * a.rowStride;
-        for (int g = 0; g < groups; g++) {
-            int xo = x0 + g * 2 * SHORTS;
-            ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, q0 + g * SHORTS).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
-            ShortVector p = w.and((short) 0xF).mul(ShortVector.fromArray(Lanes.S, a.q, xo))
-                    .add(w.lanewise(VectorOperators.LSHR, 4).mul(ShortVector.fromArray(Lanes.S, a.q, xo + SHORTS)));
-            IntVector pi = p.reinterpretAsInts();
-            IntVector sum = pi.add(pi.lanewise(VectorOperators.LSHL, 16)).and(0xFFFF0000);
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma((BLOCKS_PER_GROUP == 1 ? FloatVector.broadcast(Lanes.F, sc[g * BLOCKS_PER_GROUP]) : FloatVector.fromArray(Lanes.F, sc, g * BLOCKS_PER_GROUP).rearrange(Lanes.BLOCK_SPREAD)), acc);
-        }
-        return acc.reduceLanes(VectorOperators.ADD) + rest(a, i, r, sc, 0);
-    }
-
-    /**
-     * The blocks after the last whole group (scalar) plus the offset term of pair {@code k}
-     * prepared by {@link #prepareScales}.
-     */
-    private float rest(Q8Rows a, int i, int r, float[] sc, int k) {
-        float sum = sc[4 * blocks + k];
-        if (groups * BLOCKS_PER_GROUP == blocks) return sum;
-        int q0 = r * blocks * 16, x0 = i * a.rowStride, s0 = k * blocks;
-        for (int b = groups * BLOCKS_PER_GROUP; b < blocks; b++) {
-            int isum = 0;
-            for (int j = 0; j < 16; j++) {
-                int v = qs[q0 + 16 * b + j] & 0xFF;
-                isum += (v & 0xF) * a.q[x0 + Q8Rows.index(32 * b + j)] + (v >>> 4) * a.q[x0 + Q8Rows.index(32 * b + 16 + j)];
-            }
-            sum += sc[s0 + b] / PAIR_SCALE * isum;
-        }
-        return sum;
-    }
-
-    @Override
-    public void decodeRow(int r, float[] dst, int offset) {
+    /** The {@code R} rows of group {@code g} against activation row {@code i}; stores the first {@code valid}. */
+    private void group(Q8Rows a, int i, int g, float[] out, int o, int valid) {
+        FloatVector acc = FloatVector.zero(Lanes.F), corr = acc;
+        int pb = i * a.blocks * 16, db = i * a.blockStride;
+        int[] pairs = a.pairs;
         for (int b = 0; b < blocks; b++) {
-            int i = r * blocks + b;
-            float d = dh != null ? Float.float16ToFloat(dh[i]) : scales[i];
-            float o = dh != null ? -8 * d : offsets[i];
-            int at = offset + 32 * b;
-            for (int j = 0; j < 16; j += Lanes.FLOATS) {
-                IntVector v = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, qs, 16 * i + j).convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
-                ((FloatVector) v.and(0xF).convert(VectorOperators.I2F, 0)).fma(d, o).intoArray(dst, at + j);
-                ((FloatVector) v.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d, o).intoArray(dst, at + 16 + j);
+            int base = (g * blocks + b) * 8 * CHUNK, pp = pb + 16 * b;
+            ShortVector s = ShortVector.zero(Lanes.S);
+            for (int k = 0; k < 8; k++) {
+                ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, base + k * CHUNK)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
+                ShortVector x0 = IntVector.broadcast(Lanes.I, pairs[pp + 2 * k]).reinterpretAsShorts();
+                ShortVector xm = IntVector.broadcast(Lanes.I, pairs[pp + 2 * k + 1]).reinterpretAsShorts();
+                s = s.add(w.mul(x0)).add(w.lanewise(VectorOperators.LSHR, 4).mul(xm));
+            }
+            IntVector si = s.reinterpretAsInts();
+            IntVector sum = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(si.lanewise(VectorOperators.ASHR, 16));
+            int slot = (g * blocks + b) * R;
+            FloatVector dw = dh != null ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot);
+            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(dw.mul(a.d[db + b]), acc);
+            FloatVector off = dh != null ? dw : FloatVector.fromArray(Lanes.F, offsets, slot);
+            corr = off.fma(FloatVector.broadcast(Lanes.F, a.s[db + b]), corr);
+        }
+        FloatVector res = dh != null ? corr.mul(-8f).add(acc) : acc.add(corr);
+        if (valid == R) res.intoArray(out, o);
+        else res.intoArray(out, o, Lanes.F.indexInRange(0, valid));
+    }
+
+    // ---- batched (prefill) path: float FMAs on a decoded group tile ----
+
+    private static final VectorShuffle<Float> SPREAD_LOW = VectorShuffle.fromOp(Lanes.F, l -> l / 2);
+    private static final VectorShuffle<Float> SPREAD_HIGH = VectorShuffle.fromOp(Lanes.F, l -> (R + l) / 2);
+    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(Lanes.F, l -> l ^ 1);
+
+    /**
+     * Each row group is decoded once to floats in the interleaved order (per block and chunk: the
+     * low-nibble elements of all rows, then the high-nibble ones, two lanes per row), then multiplied
+     * with two activation rows at a time: their element pairs arrive as 64-bit broadcasts, and
+     * every FMA does useful work for all lanes. Lane pairs are summed per row at the end.
+     */
+    private void batched(float[] x, int xOffset, int n, int g0, int g1, int r1, float[] out, int outOffset, int outRows,
+                         Scratch scratch) {
+        int cols = 32 * blocks, half = cols / 2;
+        long[] xp = scratch.pairs(n * half);
+        for (int i = 0; i < n; i++) {
+            for (int m = 0; m < half; m++) {
+                int e = xOffset + i * cols + 2 * m;
+                xp[i * half + m] = (Float.floatToRawIntBits(x[e]) & 0xFFFFFFFFL) | (long) Float.floatToRawIntBits(x[e + 1]) << 32;
             }
         }
+        float[] tile = scratch.tile(cols * R);
+        for (int g = g0; g < g1; g++) {
+            decodeGroup(g, tile);
+            int valid = Math.min(R, r1 - g * R);
+            int i = 0;
+            for (; i + 2 <= n; i += 2) tile2(tile, xp, i * half, (i + 1) * half, out, outOffset + i * outRows + g * R, outOffset + (i + 1) * outRows + g * R, valid);
+            if (i < n) tile2(tile, xp, i * half, i * half, out, outOffset + i * outRows + g * R, -1, valid);
+        }
+    }
+
+    private void decodeGroup(int g, float[] tile) {
+        for (int b = 0; b < blocks; b++) {
+            int slot = (g * blocks + b) * R;
+            FloatVector dw = dh != null ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot);
+            FloatVector ow = dh != null ? dw.mul(-8f) : FloatVector.fromArray(Lanes.F, offsets, slot);
+            FloatVector d0 = dw.rearrange(SPREAD_LOW), d1 = dw.rearrange(SPREAD_HIGH);
+            FloatVector o0 = ow.rearrange(SPREAD_LOW), o1 = ow.rearrange(SPREAD_HIGH);
+            int base = (g * blocks + b) * 8 * CHUNK;
+            for (int k = 0; k < 8; k++) {
+                int t = (b * 8 + k) * 4 * R;
+                IntVector v0 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, qs, base + k * CHUNK).convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+                IntVector v1 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, qs, base + k * CHUNK + R).convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+                ((FloatVector) v0.and(0xF).convert(VectorOperators.I2F, 0)).fma(d0, o0).intoArray(tile, t);
+                ((FloatVector) v1.and(0xF).convert(VectorOperators.I2F, 0)).fma(d1, o1).intoArray(tile, t + R);
+                ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d0, o0).intoArray(tile, t + 2 * R);
+                ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d1, o1).intoArray(tile, t + 3 * R);
+            }
+        }
+    }
+
+    /** The decoded group against activation rows at pair offsets {@code p0, p1}; {@code o1 < 0}: one row only. */
+    private void tile2(float[] tile, long[] xp, int p0, int p1, float[] out, int o0, int o1, int valid) {
+        FloatVector l00 = FloatVector.zero(Lanes.F), l01 = l00, h00 = l00, h01 = l00;
+        FloatVector l10 = l00, l11 = l00, h10 = l00, h11 = l00;
+        int chunks = blocks * 8;
+        for (int c = 0; c < chunks; c++) {
+            int t = c * 4 * R;
+            FloatVector lo0 = FloatVector.fromArray(Lanes.F, tile, t), lo1 = FloatVector.fromArray(Lanes.F, tile, t + R);
+            FloatVector hi0 = FloatVector.fromArray(Lanes.F, tile, t + 2 * R), hi1 = FloatVector.fromArray(Lanes.F, tile, t + 3 * R);
+            FloatVector xa = LongVector.broadcast(Lanes.L, xp[p0 + 2 * c]).reinterpretAsFloats();
+            FloatVector xb = LongVector.broadcast(Lanes.L, xp[p0 + 2 * c + 1]).reinterpretAsFloats();
+            l00 = lo0.fma(xa, l00);
+            l01 = lo1.fma(xa, l01);
+            h00 = hi0.fma(xb, h00);
+            h01 = hi1.fma(xb, h01);
+            FloatVector ya = LongVector.broadcast(Lanes.L, xp[p1 + 2 * c]).reinterpretAsFloats();
+            FloatVector yb = LongVector.broadcast(Lanes.L, xp[p1 + 2 * c + 1]).reinterpretAsFloats();
+            l10 = lo0.fma(ya, l10);
+            l11 = lo1.fma(ya, l11);
+            h10 = hi0.fma(yb, h10);
+            h11 = hi1.fma(yb, h11);
+        }
+        store(l00.add(h00), l01.add(h01), out, o0, valid);
+        if (o1 >= 0) store(l10.add(h10), l11.add(h11), out, o1, valid);
+    }
+
+    /** Sums each row's lane pair ({@code part0}: rows 0..R/2-1, {@code part1}: the rest) into {@code out[o..o+valid)}. */
+    private static void store(FloatVector part0, FloatVector part1, float[] out, int o, int valid) {
+        FloatVector s0 = part0.add(part0.rearrange(SWAP_PAIRS)), s1 = part1.add(part1.rearrange(SWAP_PAIRS));
+        for (int j = 0; j < valid; j++) out[o + j] = j < R / 2 ? s0.lane(2 * j) : s1.lane(2 * j - R);
     }
 }

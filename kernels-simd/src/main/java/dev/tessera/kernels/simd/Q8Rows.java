@@ -26,6 +26,13 @@ final class Q8Rows {
     /** Per 16-element half block, in {@link #halfIndex} order: {@code d · Σ q} over the half. */
     float[] s16 = new float[0];
 
+    /**
+     * For the interleaved 4-bit kernel, per row 16 ints per block: int {@code 2k} packs the codes of
+     * elements {@code 4k, 4k+1} (low, high 16 bits), int {@code 2k+1} packs
+     * {@code q[4k+2] − 16·q[4k]} and {@code q[4k+3] − 16·q[4k+1]} (wrapping; see {@link Q4Weight}).
+     */
+    int[] pairs = new int[0];
+
     /** Floats per row in {@link #d16} and {@link #s16}. */
     int halfStride() {
         return 2 * blockStride;
@@ -55,6 +62,7 @@ final class Q8Rows {
         this.rowStride = (blocks + Lanes.BLOCKS_PER_GROUP - 1) / Lanes.BLOCKS_PER_GROUP * Lanes.GROUP;
         this.blockStride = blocks + Lanes.FLOATS;
         if (q.length < n * rowStride) q = new short[n * rowStride];
+        if (pairs.length < n * blocks * 16) pairs = new int[n * blocks * 16];
         if (d.length < n * blockStride) {
             d = new float[n * blockStride];
             s = new float[n * blockStride];
@@ -67,6 +75,15 @@ final class Q8Rows {
             int xo = offset + i * cols;
             int qo = i * rowStride;
             for (int b = 0; b < blocks; b++) quantizeBlock(x, xo + 32 * b, qo, b, i * blockStride + b);
+            for (int b = 0; b < blocks; b++) {
+                for (int k = 0; k < 8; k++) {
+                    int e = 32 * b + 4 * k;
+                    int q0 = q[qo + index(e)], q1 = q[qo + index(e + 1)], q2 = q[qo + index(e + 2)], q3 = q[qo + index(e + 3)];
+                    int p = i * blocks * 16 + 16 * b + 2 * k;
+                    pairs[p] = (q0 & 0xFFFF) | q1 << 16;
+                    pairs[p + 1] = ((q2 - 16 * q0) & 0xFFFF) | (q3 - 16 * q1) << 16;
+                }
+            }
         }
     }
 

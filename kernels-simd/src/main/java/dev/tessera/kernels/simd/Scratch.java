@@ -4,6 +4,7 @@ package dev.tessera.kernels.simd;
 final class Scratch {
     private float[] scales = new float[0];
     private float[] tile = new float[0];
+    private long[] pairs = new long[0];
 
     /**
      * A float array of at least {@code n} elements plus one vector of slack, so full-vector loads
@@ -18,5 +19,11 @@ final class Scratch {
     float[] tile(int n) {
         if (tile.length < n) tile = new float[n];
         return tile;
+    }
+
+    /** A long array of at least {@code n} elements for packed activation pairs (contents undefined). */
+    long[] pairs(int n) {
+        if (pairs.length < n) pairs = new long[n];
+        return pairs;
     }
 }

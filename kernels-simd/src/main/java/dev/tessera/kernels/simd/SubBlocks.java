@@ -2,8 +2,6 @@ package dev.tessera.kernels.simd;
 
 import dev.tessera.tensor.TensorType;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * Splits one 32-element stretch of a quantized row into integer codes and, per 16-element half,
@@ -22,28 +20,28 @@ final class SubBlocks {
         };
     }
 
-    private static float half(MemorySegment s, long o) {
-        return Float.float16ToFloat(s.get(LittleEndian.SHORT, o));
+    private static float half(byte[] s, int o) {
+        return Float.float16ToFloat((short) ((s[o] & 0xFF) | s[o + 1] << 8));
     }
 
-    private static int u8(MemorySegment s, long o) {
-        return s.get(ValueLayout.JAVA_BYTE, o) & 0xFF;
+    private static int u8(byte[] s, int o) {
+        return s[o] & 0xFF;
     }
 
     /**
-     * Decodes elements {@code [32·k, 32·k + 32)} of the row starting at byte {@code row} into
+     * Decodes elements {@code [32·k, 32·k + 32)} of the row whose bytes are {@code s} into
      * {@code codes[0..32)}, {@code scales[0..2)} and {@code offsets[0..2)} (one per half).
      */
-    static void split(TensorType type, MemorySegment s, long row, int k, byte[] codes, float[] scales, float[] offsets) {
+    static void split(TensorType type, byte[] s, int k, byte[] codes, float[] scales, float[] offsets) {
         switch (type) {
             case Q8_0 -> {
-                long o = row + 34L * k;
+                int o = 34 * k;
                 float d = half(s, o);
-                for (int e = 0; e < 32; e++) codes[e] = s.get(ValueLayout.JAVA_BYTE, o + 2 + e);
+                System.arraycopy(s, o + 2, codes, 0, 32);
                 set(scales, offsets, d, 0, d, 0);
             }
             case Q4_1 -> {
-                long o = row + 20L * k;
+                int o = 20 * k;
                 float d = half(s, o), m = half(s, o + 2);
                 for (int j = 0; j < 16; j++) {
                     codes[j] = (byte) (u8(s, o + 4 + j) & 0xF);
@@ -53,10 +51,10 @@ final class SubBlocks {
             }
             case Q5_0, Q5_1 -> {
                 boolean one = type == TensorType.Q5_1;
-                long o = row + (one ? 24L : 22L) * k;
+                int o = (one ? 24 : 22) * k;
                 float d = half(s, o), m = one ? half(s, o + 2) : 0;
-                long qh = o + (one ? 4 : 2), qs = qh + 4;
-                int hb = s.get(LittleEndian.INT, qh);
+                int qh = o + (one ? 4 : 2), qs = qh + 4;
+                int hb = u8(s, qh) | u8(s, qh + 1) << 8 | u8(s, qh + 2) << 16 | u8(s, qh + 3) << 24;
                 for (int j = 0; j < 16; j++) {
                     int lo = (u8(s, qs + j) & 0xF) | ((hb >>> j) & 1) << 4;
                     int hi = (u8(s, qs + j) >> 4) | ((hb >>> (j + 16)) & 1) << 4;
@@ -66,7 +64,7 @@ final class SubBlocks {
                 set(scales, offsets, d, m, d, m);
             }
             case Q2_K -> {
-                long o = row + 84L * (k / 8);
+                int o = 84 * (k / 8);
                 float d = half(s, o + 80), dmin = half(s, o + 82);
                 int e0 = 32 * (k % 8), n = e0 / 128, j = (e0 % 128) / 32;
                 for (int l = 0; l < 32; l++) codes[l] = (byte) ((u8(s, o + 16 + 32 * n + l) >> (2 * j)) & 3);
@@ -74,7 +72,7 @@ final class SubBlocks {
                 set(scales, offsets, d * (s0 & 0xF), -(dmin * (s0 >> 4)), d * (s1 & 0xF), -(dmin * (s1 >> 4)));
             }
             case Q3_K -> {
-                long o = row + 110L * (k / 8);
+                int o = 110 * (k / 8);
                 float d = half(s, o + 108);
                 int e0 = 32 * (k % 8), n = e0 / 128, j = (e0 % 128) / 32;
                 for (int l = 0; l < 32; l++) {
@@ -86,10 +84,10 @@ final class SubBlocks {
             }
             case Q4_K, Q5_K -> {
                 boolean five = type == TensorType.Q5_K;
-                long o = row + (five ? 176L : 144L) * (k / 8);
+                int o = (five ? 176 : 144) * (k / 8);
                 float d = half(s, o), dmin = half(s, o + 2);
                 int sub = k % 8, c = sub / 2, h = sub % 2;
-                long qs = o + (five ? 48 : 16);
+                int qs = o + (five ? 48 : 16);
                 for (int l = 0; l < 32; l++) {
                     int q = (u8(s, qs + 32 * c + l) >> (4 * h)) & 0xF;
                     if (five) q += ((u8(s, o + 16 + l) >> (2 * c + h)) & 1) << 4;
@@ -99,7 +97,7 @@ final class SubBlocks {
                 set(scales, offsets, dl, -ml, dl, -ml);
             }
             case Q6_K -> {
-                long o = row + 210L * (k / 8);
+                int o = 210 * (k / 8);
                 float d = half(s, o + 208);
                 int e0 = 32 * (k % 8), n = e0 / 128, kk = (e0 % 128) / 32;
                 for (int l = 0; l < 32; l++) {
@@ -107,7 +105,7 @@ final class SubBlocks {
                     int high = (u8(s, o + 128 + 32 * n + l) >> (2 * kk)) & 3;
                     codes[l] = (byte) ((low | high << 4) - 32);
                 }
-                float s0 = s.get(ValueLayout.JAVA_BYTE, o + 192 + e0 / 16), s1 = s.get(ValueLayout.JAVA_BYTE, o + 192 + e0 / 16 + 1);
+                float s0 = s[o + 192 + e0 / 16], s1 = s[o + 192 + e0 / 16 + 1];
                 set(scales, offsets, d * s0, 0, d * s1, 0);
             }
             default -> throw new IllegalArgumentException("type " + type + " has no 8-bit code split");
@@ -122,19 +120,19 @@ final class SubBlocks {
     }
 
     /** Signed 6-bit scale {@code j} of a Q3_K super-block (packing of quant-formats.md §3.9). */
-    private static int q3Scale(MemorySegment s, long b, int j) {
+    private static int q3Scale(byte[] s, int b, int j) {
         int low = j < 8 ? u8(s, b + j) & 0xF : u8(s, b + j - 8) >> 4;
         int high = (u8(s, b + 8 + j % 4) >> (2 * (j / 4))) & 3;
         return (low | high << 4) - 32;
     }
 
     /** 6-bit scale {@code j} of a Q4_K/Q5_K super-block (quant-formats.md §3.10). */
-    private static int kScale(MemorySegment s, long b, int j) {
+    private static int kScale(byte[] s, int b, int j) {
         return j < 4 ? u8(s, b + j) & 63 : (u8(s, b + j + 4) & 0xF) | (u8(s, b + j - 4) >> 6) << 4;
     }
 
     /** 6-bit min {@code j} of a Q4_K/Q5_K super-block. */
-    private static int kMin(MemorySegment s, long b, int j) {
+    private static int kMin(byte[] s, int b, int j) {
         return j < 4 ? u8(s, b + j + 4) & 63 : (u8(s, b + j + 4) >> 4) | (u8(s, b + j) >> 6) << 4;
     }
 }

@@ -32,7 +32,7 @@ class MatmulKernelTest {
     @EnumSource(value = TensorType.class, names = {"F32", "F16", "BF16", "Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1",
             "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void matchesReferenceDequantizer(TensorType type) {
-        int[] colsList = type.blockLength() == 256 ? new int[] {256, 768} : type.isQuantized() ? new int[] {96, 2048} : new int[] {37, 160};
+        int[] colsList = type.blockLength() == 256 ? new int[] {256, 768} : type.isQuantized() ? new int[] {96, 512} : new int[] {37, 160};
         for (int cols : colsList) {
             for (int rows : new int[] {1, 7, 45}) check(type, rows, cols, new int[] {1, 3, 6, FloatGemm.MIN_BATCH + 1});
         }

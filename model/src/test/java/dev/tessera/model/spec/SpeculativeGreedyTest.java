@@ -127,6 +127,38 @@ class SpeculativeGreedyTest {
         assertEquals(1.0, s.acceptRate(), 1e-9, "a draft identical to the target must always be accepted: " + s);
     }
 
+    @Test
+    void afterTreeStepsTheCacheEqualsAFreshPrefillOfTheCommittedTokens() {
+        int[] prompt = tokenizer.encode(PROMPTS[1], true, false);
+        Transformer tr = target.transformer(32, 32);
+        try (KvCache cache = tr.newCache(256, TensorType.F32); KvCache fresh = tr.newCache(256, TensorType.F32)) {
+            int[] out = new int[40];
+            int[] n = {0};
+            SpeculativeDecoder dec = new SpeculativeDecoder(tr, cache, new RecycleDrafter(tokenizer.vocabSize(), 8, RecycleDrafter.defaultTemplate()),
+                    new AdaptiveDraftLength(4, 12, 8, 0.9), null, new SplittableRandom(1));
+            SpecStats s = dec.generate(prompt, out.length, t -> false, t -> out[n[0]++] = t);
+            assertTrue(s.accepted() > 0, "the test needs accepted tree drafts to exercise compaction: " + s);
+            // Committed: the prompt and all generated tokens but the last, which is pending.
+            int[] seq = new int[prompt.length + out.length];
+            System.arraycopy(prompt, 0, seq, 0, prompt.length);
+            System.arraycopy(out, 0, seq, prompt.length, out.length);
+            int last = seq.length - 1;
+            float[] viaSpec = new float[tr.config().vocabSize()];
+            tr.forward(cache, new int[] {seq[last]}, new int[] {last}, new int[] {last}, AttentionMask.CAUSAL, new int[] {0}, viaSpec);
+            float[] viaPrefill = new float[tr.config().vocabSize()];
+            for (int start = 0; start < seq.length; start += 32) {
+                int b = Math.min(32, seq.length - start);
+                int[] pos = new int[b];
+                for (int i = 0; i < b; i++) pos[i] = start + i;
+                tr.forward(fresh, java.util.Arrays.copyOfRange(seq, start, start + b), pos, pos, AttentionMask.CAUSAL,
+                        start + b == seq.length ? new int[] {b - 1} : new int[0], viaPrefill);
+            }
+            for (int v = 0; v < viaSpec.length; v++) {
+                assertEquals(viaPrefill[v], viaSpec[v], 1e-4f * Math.max(1, Math.abs(viaPrefill[v])), "logit " + v);
+            }
+        }
+    }
+
     private static int argmax(float[] x) {
         int b = 0;
         for (int i = 1; i < x.length; i++) if (x[i] > x[b]) b = i;
