@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 if [ -n "${JAVA_HOME:-}" ]; then JAVA="$JAVA_HOME/bin/java"; else JAVA=java; fi
-mvn -B -ntp -o -q package
+mvn -B -ntp -o -q package -Dmaven.jar.forceCreation=true
 "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
   -jar target/library-demo-0.1.0-SNAPSHOT.jar "$@" | tee target/output.txt
 

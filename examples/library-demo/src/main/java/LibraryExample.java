@@ -49,7 +49,7 @@ public class LibraryExample {
             CompletableFuture<String> b = CompletableFuture.supplyAsync(() -> model.generate("The dog", greedy).run().text());
             System.out.println("concurrent: The cat" + a.get() + " | The dog" + b.get());
 
-            // Speculative decoding: greedy output is exactly the same, only faster on repetitive text.
+            // Speculative decoding: several tokens per forward pass on repetitive text, and the same greedy text.
             String fast = model.generate("Once upon a time", greedy.toBuilder().speculation(Speculation.NGRAM).build()).run().text();
             System.out.println("speculative matches plain: " + fast.equals(c.text()));
 

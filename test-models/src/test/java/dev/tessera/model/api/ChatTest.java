@@ -16,7 +16,7 @@ class ChatTest {
     void laterTurnsReuseTheCacheAndAnswerAsAFreshPromptWould() {
         Path path = EmbeddedModel.path();
         // the embedded model has no chat template of its own
-        LoadOptions load = LoadOptions.builder().contextLength(256).threads(2).chatTemplate("zephyr").build();
+        LoadOptions load = LoadOptions.builder().contextLength(256).threads(2).batchSize(1).chatTemplate("zephyr").build();
         try (LanguageModel model = LanguageModel.open(path, load); Chat chat = model.startChat("You tell stories.")) {
             Completion first = chat.send("Tell me about a cat.", GREEDY_12).run();
             assertEquals(0, first.cachedTokens());

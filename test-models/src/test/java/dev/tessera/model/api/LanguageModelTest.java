@@ -24,7 +24,7 @@ class LanguageModelTest {
     @BeforeAll
     static void open() {
         path = EmbeddedModel.path();
-        model = LanguageModel.open(path, LoadOptions.builder().contextLength(256).threads(2).build());
+        model = LanguageModel.open(path, LoadOptions.builder().contextLength(256).threads(2).batchSize(1).build());
         reference = Reference.greedy(path, PROMPT, 32);
     }
 

@@ -15,6 +15,11 @@ import java.util.List;
 /**
  * Greedy text the low-level way — a fresh backend, model, session and {@link Generator}, nothing
  * cached or shared — to hold the library's pooled, cached, concurrent generations against.
+ *
+ * <p>It evaluates one token per forward pass. The quantized kernels take another path for batches
+ * of 8 or more rows (weights decoded to floats), whose rounding differs slightly, so a prompt
+ * evaluated in one batch and the same prompt partly cached can break a near tie differently; tests
+ * that compare cached or concurrent runs with this use {@code batchSize(1)} too.
  */
 final class Reference {
     private Reference() {}
@@ -22,7 +27,7 @@ final class Reference {
     /** The greedy continuation of {@code prompt} (encoded with BOS and special tokens parsed). */
     static String greedy(Path model, String prompt, int maxTokens) {
         try (CpuBackend be = new CpuBackend(1); Model m = Model.open(model, be);
-             Session s = new Session(m.transformer(32, 1), 256, TensorType.F32, false, 0)) {
+             Session s = new Session(m.transformer(1, 1), 256, TensorType.F32, false, 0)) {
             Tokenizer tok = TokenizerLocator.locate(model, null);
             StringBuilder sb = new StringBuilder();
             new Generator(s, tok, new ChainSampler(SamplingParams.greedy()))
