@@ -39,7 +39,7 @@ class SpeculativeGreedyTest {
     static void load() {
         Path t = SharedData.require("test-models/gguf/distill3M.gguf");
         Path d = SharedData.require("test-models/gguf/stories260K.gguf");
-        backend = new CpuBackend();
+        backend = new CpuBackend(1); // tiny models: a second thread only adds hand-offs
         target = Model.open(t, backend);
         small = Model.open(d, backend);
         tokenizer = TokenizerLocator.locate(t, null);
