@@ -3,21 +3,18 @@ package dev.tessera.cli;
 import dev.tessera.kernels.simd.CpuBackend;
 import dev.tessera.kernels.simd.bench.KernelBench;
 import dev.tessera.kernels.simd.bench.MemoryBandwidth;
-import dev.tessera.model.LayerWeights;
 import dev.tessera.model.Model;
-import dev.tessera.model.ModelWeights;
 import dev.tessera.model.Transformer;
+import dev.tessera.model.WeightStats;
 import dev.tessera.model.json.Json;
 import dev.tessera.tensor.AttentionMask;
 import dev.tessera.tensor.KvCache;
 import dev.tessera.tensor.TensorType;
-import dev.tessera.tensor.Weight;
 import dev.tessera.testmodels.EmbeddedModel;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -238,33 +235,10 @@ final class BenchCommand implements Callable<Integer> {
     /** What llama-bench reports about a model, and the bytes one decode step reads. */
     record ModelFacts(String path, String type, long sizeBytes, long params, long bytesPerToken) {
         static ModelFacts of(Model m) {
-            ModelWeights w = m.weights();
-            List<Weight> all = new ArrayList<>();
-            for (LayerWeights l : w.layers()) {
-                for (Weight x : new Weight[] {l.attnNorm(), l.wq(), l.wk(), l.wv(), l.wo(), l.bq(), l.bk(), l.bv(), l.qNorm(),
-                        l.kNorm(), l.postAttnNorm(), l.ffnNorm(), l.gate(), l.up(), l.down(), l.postFfnNorm()}) {
-                    if (x != null) all.add(x);
-                }
-            }
-            all.add(w.outputNorm());
-            long perToken = 0;
-            for (Weight x : all) perToken += bytes(x);
-            perToken += bytes(w.output()); // the embedding itself is read one row per token
-            long size = perToken + (w.output() == w.embedding() ? 0 : bytes(w.embedding()));
-            long params = 0;
-            Map<TensorType, Long> byType = new EnumMap<>(TensorType.class);
-            all.add(w.embedding());
-            if (w.output() != w.embedding()) all.add(w.output());
-            for (Weight x : all) {
-                params += x.rows() * x.cols();
-                if (x.rows() > 1) byType.merge(x.type(), bytes(x), Long::sum);
-            }
-            TensorType main = byType.entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(TensorType.F32);
-            String type = m.config().architecture() + " " + sizeLabel(params) + " " + main;
-            return new ModelFacts(m.source().path().toString(), type, size, params, perToken);
+            WeightStats w = WeightStats.of(m.weights());
+            String type = m.config().architecture() + " " + sizeLabel(w.params()) + " " + w.mainType();
+            return new ModelFacts(m.source().path().toString(), type, w.bytes(), w.params(), w.bytesPerToken());
         }
-
-        private static long bytes(Weight x) { return x.type().bytesFor(x.rows() * x.cols()); }
 
         private static String sizeLabel(long params) {
             if (params >= 1_000_000_000L) return Math.round(params / 1e9) + "B";
