@@ -3,6 +3,7 @@ package dev.tessera.cli;
 import dev.tessera.kernels.simd.CpuBackend;
 import dev.tessera.kernels.simd.bench.KernelBench;
 import dev.tessera.kernels.simd.bench.MemoryBandwidth;
+import dev.tessera.model.hub.HubPath;
 import dev.tessera.model.Model;
 import dev.tessera.model.Transformer;
 import dev.tessera.model.WeightStats;
@@ -33,7 +34,7 @@ import picocli.CommandLine.Option;
         description = "Measure prefill and decode speed (llama-bench style) against the memory-bandwidth roofline.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "GGUF file, safetensors folder or llama2.c checkpoint (default: the embedded model)")
-    Path model;
+    String model;
 
     @Option(names = {"-p", "--n-prompt"}, paramLabel = "N", split = ",", defaultValue = "512", description = "Prompt lengths to time (comma-separated; 0 skips; default: ${DEFAULT-VALUE})")
     List<Integer> nPrompt;
@@ -111,7 +112,7 @@ final class BenchCommand implements Callable<Integer> {
         for (int p : nPrompt) if (p < 0) throw new IllegalArgumentException("-p " + p + ": expected >= 0");
         for (int g : nGen) if (g < 0) throw new IllegalArgumentException("-n " + g + ": expected >= 0");
         if (kernels) return kernels(ts, fmt);
-        Path path = model != null ? model : EmbeddedModel.path();
+        Path path = model != null ? HubPath.resolve(model) : EmbeddedModel.path();
         if (spec) {
             SpecBench.run(path, draft, prompts, nGen.get(0) > 0 ? nGen.get(0) : 128, ts.get(0), reps, out, err);
             return 0;

@@ -1,6 +1,7 @@
 package dev.tessera.cli;
 
 import dev.tessera.kernels.cuda.CudaDevices;
+import dev.tessera.model.hub.HubPath;
 import dev.tessera.model.ModelConfig;
 import dev.tessera.model.RopeScaling;
 import dev.tessera.model.json.Json;
@@ -27,7 +28,7 @@ final class InfoCommand implements Callable<Integer> {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|DIR",
             description = "GGUF file, Hugging Face folder (config.json + safetensors) or llama2.c checkpoint (default: the embedded model).")
-    Path model;
+    String model;
 
     @Option(names = "--tensors", description = "List every tensor: name, type, shape (outermost first), bytes, file offset.")
     boolean tensors;
@@ -49,7 +50,7 @@ final class InfoCommand implements Callable<Integer> {
             return 0;
         }
         if (model == null && !json) out.println("model:            " + EmbeddedModel.description());
-        ModelSummary s = ModelSummary.of(model != null ? model : EmbeddedModel.path());
+        ModelSummary s = ModelSummary.of(model != null ? HubPath.resolve(model) : EmbeddedModel.path());
         if (json) out.println(Json.write(toJson(s)));
         else printText(s, out);
         out.flush();

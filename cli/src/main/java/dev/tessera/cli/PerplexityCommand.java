@@ -1,6 +1,7 @@
 package dev.tessera.cli;
 
 import dev.tessera.kernels.simd.CpuBackend;
+import dev.tessera.model.hub.HubPath;
 import dev.tessera.model.Model;
 import dev.tessera.model.TokenizerLocator;
 import dev.tessera.model.WeightStats;
@@ -28,7 +29,7 @@ import picocli.CommandLine.Option;
         description = "Perplexity over a text in windows; with --kl-base, KL divergence and top-1 agreement against a base model.")
 final class PerplexityCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "Model to evaluate (default: the embedded model)")
-    Path model;
+    String model;
 
     @Option(names = {"-f", "--file"}, paramLabel = "TEXT", required = true, description = "Text file to score")
     Path file;
@@ -56,7 +57,7 @@ final class PerplexityCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--file " + file + ": no such file");
-        Path path = model != null ? model : EmbeddedModel.path();
+        Path path = model != null ? HubPath.resolve(model) : EmbeddedModel.path();
         String text = Files.readString(file, StandardCharsets.UTF_8);
         try (CpuBackend backend = new CpuBackend();
              Model m = Model.open(path, backend);

@@ -2,6 +2,7 @@ package dev.tessera.cli;
 
 import dev.tessera.model.TokenizerLocator;
 import dev.tessera.model.tokenizer.Tokenizer;
+import dev.tessera.model.hub.HubPath;
 import dev.tessera.testmodels.EmbeddedModel;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +19,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "tokenize", mixinStandardHelpOptions = true, description = "Print the token ids and pieces of a text.")
 final class TokenizeCommand implements Callable<Integer> {
     @Option(names = {"-m", "--model"}, paramLabel = "MODEL", description = "GGUF file (vocabulary-only is fine), model folder, tokenizer file, or llama2.c checkpoint (default: the embedded model)")
-    Path model;
+    String model;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer to use instead of the model's")
     Path tokenizer;
@@ -54,7 +55,7 @@ final class TokenizeCommand implements Callable<Integer> {
         int given = (prompt != null ? 1 : 0) + (positional != null ? 1 : 0) + (stdin ? 1 : 0);
         if (given != 1) throw new IllegalArgumentException("give the text exactly once: -p TEXT, a TEXT argument, or --stdin");
         String text = stdin ? new String(in.readAllBytes(), StandardCharsets.UTF_8) : prompt != null ? prompt : positional;
-        Tokenizer tok = TokenizerLocator.locate(model != null ? model : EmbeddedModel.path(), tokenizer);
+        Tokenizer tok = TokenizerLocator.locate(model != null ? HubPath.resolve(model) : EmbeddedModel.path(), tokenizer);
         int[] ids = tok.encode(text, !noBos, !noParseSpecial);
         if (idsOnly) {
             StringJoiner j = new StringJoiner(", ", "[", "]");

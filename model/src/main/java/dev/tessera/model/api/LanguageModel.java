@@ -7,6 +7,9 @@ import dev.tessera.model.TokenizerLocator;
 import dev.tessera.model.chat.ChatFormat;
 import dev.tessera.model.chat.ChatMessage;
 import dev.tessera.model.chat.ChatTemplates;
+import dev.tessera.model.hub.HubClient;
+import dev.tessera.model.hub.HubPath;
+import dev.tessera.model.hub.RepoRef;
 import dev.tessera.model.spec.DraftModelDrafter;
 import dev.tessera.model.tokenizer.Tokenizer;
 import dev.tessera.model.weights.GgufWeights;
@@ -60,6 +63,17 @@ public final class LanguageModel implements AutoCloseable {
 
     /** Opens a GGUF file, a Hugging Face safetensors folder or a llama2.c checkpoint with default options. */
     public static LanguageModel open(Path path) { return open(path, LoadOptions.defaults()); }
+
+    /**
+     * Opens a local path, an {@code hf://owner/name[/file]} address, or a Hugging Face repo id
+     * ({@code owner/name[:FILE]}, when no such local path exists), downloading into the Hugging Face
+     * cache as {@code tessera pull} does.
+     */
+    public static LanguageModel open(String model, LoadOptions options) {
+        Path local = Path.of(model);
+        if (RepoRef.isHubUri(model) || Files.exists(local)) return open(HubPath.resolve(model), options);
+        return open(HubClient.fromEnvironment().pull(RepoRef.parsePullSpec(model)), options);
+    }
 
     /**
      * Opens a GGUF file, a Hugging Face safetensors folder or a llama2.c checkpoint (its tokenizer
