@@ -101,7 +101,12 @@ public final class Parallel implements AutoCloseable {
             } catch (Throwable t) {
                 failure = t; // rethrown below, once the workers are done with the job
             }
-            while (pending.get() != 0) Thread.onSpinWait();
+            // Spin briefly, then yield: on an oversubscribed machine the worker we wait for may be
+            // descheduled, and spinning would only keep it off this core.
+            for (int spins = 0; pending.get() != 0; spins++) {
+                if (spins < 4096) Thread.onSpinWait();
+                else Thread.yield();
+            }
             this.task = null;
             Throwable f = failure;
             if (f instanceof RuntimeException re) throw re;
