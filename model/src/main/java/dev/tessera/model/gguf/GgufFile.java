@@ -1,21 +1,17 @@
 package dev.tessera.model.gguf;
 
 import dev.tessera.model.FormatException;
+import dev.tessera.model.io.MappedFile;
 import dev.tessera.model.io.Utf8;
 import dev.tessera.tensor.Shape;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.CharsetDecoder;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -59,21 +55,7 @@ public final class GgufFile implements AutoCloseable {
 
     /** Maps and parses {@code path}; throws {@link FormatException} on anything malformed. */
     public static GgufFile open(Path path) {
-        if (Files.isDirectory(path)) throw new FormatException(path + ": is a directory, expected a GGUF file");
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(path, arena, seg);
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new FormatException(path + ": no such file");
-        } catch (IOException e) {
-            arena.close();
-            throw new FormatException(path + ": cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.open(path, "a GGUF file", GgufFile::parse);
     }
 
     /**

@@ -1,19 +1,15 @@
 package dev.tessera.model.llama2c;
 
 import dev.tessera.model.FormatException;
+import dev.tessera.model.io.MappedFile;
 import dev.tessera.tensor.Shape;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
-import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,21 +56,7 @@ public final class Llama2cCheckpoint implements AutoCloseable {
     }
 
     public static Llama2cCheckpoint open(Path path) {
-        if (Files.isDirectory(path)) throw new FormatException(path + ": is a directory, expected a llama2.c checkpoint");
-        Arena arena = Arena.ofShared();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
-            MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena);
-            return parse(path, arena, seg);
-        } catch (NoSuchFileException e) {
-            arena.close();
-            throw new FormatException(path + ": no such file");
-        } catch (IOException e) {
-            arena.close();
-            throw new FormatException(path + ": cannot read: " + e.getMessage(), e);
-        } catch (RuntimeException | Error e) {
-            arena.close();
-            throw e;
-        }
+        return MappedFile.open(path, "a llama2.c checkpoint", Llama2cCheckpoint::parse);
     }
 
     /** Parses an image already in memory; the result views {@code image} and does not own it. */
