@@ -84,22 +84,32 @@ public final class OpenAiServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) {
         String path = ex.getRequestURI().getPath();
-        int status;
         try (ex) {
             try {
-                status = route(ex, path);
+                route(ex, path);
             } catch (ApiException e) {
-                status = e.status();
                 if (e.status() == 405) ex.getResponseHeaders().set("Allow", path.endsWith("completions") ? "POST" : "GET");
                 sendJson(ex, e.status(), e.body());
             } catch (RuntimeException e) {
-                status = 500;
                 sendJson(ex, 500, new ApiException(500, "server_error", null, null, "internal error: " + e).body());
             }
         } catch (IOException e) {
-            status = 499; // the client went away before the answer was written
+            // the client went away; count it here only if no answer had been started
+            if (ex.getResponseCode() == -1) metrics.request(metricPath(path), 499);
         }
-        metrics.request(KNOWN_PATHS.contains(path) ? path : "other", status);
+    }
+
+    /**
+     * Counts the request under its status, then sends the headers: counted before the client can see
+     * the answer, so a client that reads /metrics next always finds its own request there.
+     */
+    private void respond(HttpExchange ex, int status, long length) throws IOException {
+        metrics.request(metricPath(ex.getRequestURI().getPath()), status);
+        ex.sendResponseHeaders(status, length);
+    }
+
+    private static String metricPath(String path) {
+        return KNOWN_PATHS.contains(path) ? path : "other";
     }
 
     private int route(HttpExchange ex, String path) throws IOException {
@@ -119,7 +129,7 @@ public final class OpenAiServer implements AutoCloseable {
                 requireMethod(ex, "GET");
                 byte[] b = metrics.render().getBytes(StandardCharsets.UTF_8);
                 ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-                ex.sendResponseHeaders(200, b.length);
+                respond(ex, 200, b.length);
                 ex.getResponseBody().write(b);
                 yield 200;
             }
@@ -243,7 +253,7 @@ public final class OpenAiServer implements AutoCloseable {
         ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
         ex.getResponseHeaders().set("Cache-Control", "no-cache");
         try {
-            ex.sendResponseHeaders(200, 0);
+            respond(ex, 200, 0);
         } catch (IOException e) {
             metrics.queued.decrementAndGet(); // admitted, but it will never wait for a slot
             throw e;
@@ -328,10 +338,10 @@ public final class OpenAiServer implements AutoCloseable {
         return out.toByteArray();
     }
 
-    private static int sendJson(HttpExchange ex, int status, Object body) throws IOException {
+    private int sendJson(HttpExchange ex, int status, Object body) throws IOException {
         byte[] b = Json.write(body).getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, b.length);
+        respond(ex, status, b.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(b);
         }
