@@ -8,7 +8,10 @@ package dev.tessera.model.spec;
  * draft; a tree drafter's nodes come in its template order): the rate at which node i is accepted
  * when its parent was. A budget of g drafts then yields {@code E[N](g) = 1 + Σ_{i≤g} P(reach i)}
  * tokens per step, {@code P(reach i) = a_i · P(reach parent(i))}, which captures that a copying
- * drafter is either right for a long stretch or wrong at once. The cost of a step of g drafts is
+ * drafter is either right for a long stretch or wrong at once. The estimates are kept apart by
+ * whether the previous drafting step had a draft accepted, since acceptance comes in runs: a
+ * copying drafter that just missed will likely miss again (back off at once), one that just hit
+ * will likely hit again (draft long at once). The cost of a step of g drafts is
  * the measured draft time per token times g plus the measured time of a verification of g + 1 rows
  * (kept per row count, since a batched forward pass is far from linear in its rows). The policy
  * picks the g in {@code [min, max]} with the most tokens per second, 0 (plain decoding) when none
@@ -28,15 +31,20 @@ public final class AdaptiveDraftLength {
     private static final double PRIOR_WEIGHT = 2;
     /** Prior acceptance of the first draft: optimistic, so drafting is tried before evidence says otherwise. */
     private static final double FIRST_PRIOR = 0.6;
-    /** Verification costs observed this many times are trusted over the linear fit. */
+    /** Acceptance statistics are kept apart after a step with an accepted draft and after one without. */
+    private static final int MISS = 0, HIT = 1;
+    /** Verification costs observed this many times are trusted (and enter the fit for other sizes). */
     private static final int TRUSTED = 3;
+    /** Until two sizes are known: an extra verified row costs this fraction of a one-row step (F32 on a CPU: 0.25). */
+    private static final double PRIOR_ROW = 0.3;
 
     private final int min;
     private final int max;
     private final int probeEvery;
     private final double stopThreshold;
-    private final double[] tests; // per node index 1..max: decayed count of steps where its parent was reached
-    private final double[] hits; // ... and it was accepted
+    private final double[][] tests; // [state][node index 1..max]: decayed count of steps where its parent was reached
+    private final double[][] hits; // ... and it was accepted
+    private int state = HIT; // whether the last drafting step had a draft accepted
     private final int[] parent; // node i's parent in the latest proposal that had node i (a chain until a tree is seen)
     private final double[] verify; // per row count 1..max+1: average seconds of the verification step
     private final int[] verifySeen;
@@ -54,8 +62,8 @@ public final class AdaptiveDraftLength {
         this.max = max;
         this.probeEvery = probeEvery;
         this.stopThreshold = stopThreshold;
-        this.tests = new double[max + 1];
-        this.hits = new double[max + 1];
+        this.tests = new double[2][max + 1];
+        this.hits = new double[2][max + 1];
         this.parent = new int[max + 1];
         for (int i = 1; i <= max; i++) parent[i] = i - 1;
         this.verify = new double[max + 2];
@@ -66,6 +74,7 @@ public final class AdaptiveDraftLength {
     /** Drafts to request for the next step. */
     public int next() {
         if (max == 0) return 0;
+        if (verifySeen[1] == 0 && min == 0) return 0; // first measure what a plain step costs: the yardstick of every choice
         int best = min;
         double bestRate = rate(min);
         for (int g = min + 1; g <= max; g++) {
@@ -113,7 +122,7 @@ public final class AdaptiveDraftLength {
         }
         // An untested node is assumed half as good as its previous sibling, or as good as its parent.
         double prior = sibling > 0 ? 0.5 * acceptance(sibling) : parent[i] > 0 ? acceptance(parent[i]) : FIRST_PRIOR;
-        return (hits[i] + PRIOR_WEIGHT * prior) / (tests[i] + PRIOR_WEIGHT);
+        return (hits[state][i] + PRIOR_WEIGHT * prior) / (tests[state][i] + PRIOR_WEIGHT);
     }
 
     private double draftCost(int g) {
@@ -121,26 +130,32 @@ public final class AdaptiveDraftLength {
         return draftSeconds < 0 ? 0.05 * g * verifyCost(1) : draftSeconds * g;
     }
 
-    /** Seconds to verify {@code rows} rows: the average for that size once seen often enough, else a line through the sizes seen. */
+    /**
+     * Seconds to verify {@code rows} rows: the average for that size once seen often enough, else a
+     * line through the sizes seen often enough (one stalled step must not price a size out for good);
+     * with fewer than two such sizes, a row is assumed to cost {@link #PRIOR_ROW} of a one-row step.
+     */
     double verifyCost(int rows) {
         if (verifySeen[rows] >= TRUSTED) return verify[rows];
-        // Least squares over the sizes seen, each weighted by how often it was; with one size only,
-        // assume a row costs a tenth of a one-row step (a batched pass shares the weight reads).
         double n = 0, sr = 0, st = 0, srr = 0, srt = 0;
+        int sizes = 0, only = 0;
         for (int r = 1; r < verify.length; r++) {
-            if (verifySeen[r] == 0) continue;
+            if (verifySeen[r] < TRUSTED) continue;
             double w = Math.min(verifySeen[r], 10);
             n += w;
             sr += w * r;
             st += w * verify[r];
             srr += w * r * r;
             srt += w * r * verify[r];
+            sizes++;
+            only = r;
         }
-        if (n == 0) return 1 + 0.1 * (rows - 1); // nothing measured: relative units
-        double var = srr / n - (sr / n) * (sr / n);
+        if (sizes == 0) return 1 + PRIOR_ROW * (rows - 1); // nothing measured yet: relative units
+        if (sizes == 1) return verify[only] * (1 + PRIOR_ROW * (rows - 1)) / (1 + PRIOR_ROW * (only - 1));
         double meanR = sr / n, meanT = st / n;
-        double slope = var > 1e-9 ? Math.max(0, (srt / n - meanR * meanT) / var) : 0;
-        if (slope == 0) slope = 0.1 * meanT / (1 + 0.1 * (meanR - 1));
+        double slope = (srt / n - meanR * meanT) / (srr / n - meanR * meanR);
+        // A noisy fit must not make rows free: on a CPU each row costs at least a twentieth of a step.
+        slope = Math.max(slope, 0.05 * meanT / (1 + 0.05 * (meanR - 1)));
         return Math.max(1e-9, meanT + slope * (rows - meanR));
     }
 
@@ -152,9 +167,10 @@ public final class AdaptiveDraftLength {
     public void record(DraftTree tree, Outcome outcome, double draftTime, double verifyTime) {
         int n = Math.min(tree.drafts(), max);
         if (n > 0) {
+            double[] t = tests[state], h = hits[state];
             for (int i = 1; i <= max; i++) {
-                tests[i] *= DECAY;
-                hits[i] *= DECAY;
+                t[i] *= DECAY;
+                h[i] *= DECAY;
             }
             boolean[] onPath = new boolean[n + 1];
             onPath[0] = true;
@@ -162,17 +178,23 @@ public final class AdaptiveDraftLength {
             for (int i = 1; i <= n; i++) {
                 parent[i] = tree.parents()[i];
                 if (!onPath[parent[i]]) continue; // never tested: its parent was rejected
-                tests[i]++;
-                if (onPath[i]) hits[i]++;
+                t[i]++;
+                if (onPath[i]) h[i]++;
             }
+            state = outcome.accepted() > 0 ? HIT : MISS;
             double perToken = draftTime / tree.drafts();
-            draftSeconds = draftSeconds < 0 ? perToken : draftSeconds + EMA * (Math.min(perToken, 3 * draftSeconds) - draftSeconds);
+            if (draftSeconds < 0) draftSeconds = perToken;
+            else if (perToken < draftSeconds) draftSeconds += 0.5 * (perToken - draftSeconds);
+            else draftSeconds += EMA * (Math.min(perToken, 3 * draftSeconds) - draftSeconds);
         }
         int rows = Math.min(tree.size(), verify.length - 1);
         if (verifySeen[rows] == 0) {
             verify[rows] = verifyTime;
+        } else if (verifyTime < verify[rows]) {
+            // Stalls (a neighbour taking the core, a cold JIT) only ever add time: follow drops fast...
+            verify[rows] += 0.5 * (verifyTime - verify[rows]);
         } else {
-            // A step that lost its core to a neighbour counts at most thrice the average, so one stall does not skew it.
+            // ... and rises slowly, a stall counting at most thrice the average.
             verify[rows] += EMA * (Math.min(verifyTime, 3 * verify[rows]) - verify[rows]);
         }
         verifySeen[rows]++;

@@ -128,6 +128,25 @@ class DraftersTest {
     }
 
     @Test
+    void adaptiveLengthFollowsRunsOfHitsAndMisses() {
+        // A copying drafter: right on everything for 30 steps, then wrong on everything for 30, and so
+        // on. Verification of r rows costs 1 + 0.25 (r − 1) ms, drafting is free.
+        AdaptiveDraftLength p = new AdaptiveDraftLength(0, 8, 16, 0.7);
+        int wastedAfterMiss = 0, shortAfterHit = 0;
+        for (int i = 0; i < 300; i++) {
+            boolean copying = (i / 30) % 2 == 0;
+            int g = p.next();
+            step(p, g, copying ? g : 0, 0, 0.001 * (1 + 0.25 * g));
+            int phase = i % 30;
+            if (i >= 60 && !copying && phase >= 3 && g > 0) wastedAfterMiss++;
+            if (i >= 60 && copying && phase >= 3 && g < 8) shortAfterHit++;
+        }
+        // Back in a copying stretch the policy only learns of it at a probe (every 16 plain steps).
+        assertTrue(wastedAfterMiss <= 12, "drafts in stretches of misses: " + wastedAfterMiss);
+        assertTrue(shortAfterHit <= 4 * 16 + 12, "short drafts in stretches of hits: " + shortAfterHit);
+    }
+
+    @Test
     void confidenceRuleStopsWhenTheProductDrops() {
         AdaptiveDraftLength p = new AdaptiveDraftLength(1, 8, 16, 0.5);
         assertTrue(p.keepDrafting(0, 1.0));
