@@ -61,7 +61,7 @@ final class SpecBench {
             new Prompt("Once upon a time", false),
             new Prompt("The sun was hot and the sky was blue. A little bird", false));
 
-    private static final List<String> DRAFTERS = List.of("none", "ngram", "recycle", "self", "draft");
+    private static final List<String> DRAFTERS = List.of("none", "ngram", "recycle", "self", "draft", "draft-w32");
 
     static void run(Path model, Path draft, Path promptFile, int n, List<Integer> threads, int reps, PrintStream out, PrintStream err) {
         List<Prompt> prompts = promptFile == null ? BUILT_IN : read(promptFile);
@@ -77,6 +77,7 @@ final class SpecBench {
             List<String> names = small == null ? DRAFTERS.subList(0, 4) : DRAFTERS;
             Transformer tr = target.transformer(32, 32);
             Transformer dt = small == null ? null : small.transformer(32, 1);
+            Transformer dtWindow = small == null ? null : small.transformer(32, 1, 32);
             int ctx = Math.min(target.config().contextLength(), 4096);
             int drafters = names.size();
             double[][][] rate = new double[drafters][prompts.size()][reps];
@@ -92,7 +93,7 @@ final class SpecBench {
                     for (int r = -1; r < reps; r++) { // r = -1: the untimed warm-up round
                         for (int d = 0; d < drafters; d++) {
                             int[] got = new int[limit];
-                            SpecStats s = generate(names.get(d), tr, cache, dt, draftCache, vocab, ids, got);
+                            SpecStats s = generate(names.get(d), tr, cache, names.get(d).equals("draft") ? dt : dtWindow, draftCache, vocab, ids, got);
                             if (reference == null) reference = got;
                             else if (!Arrays.equals(reference, got)) {
                                 throw new IllegalStateException("drafter " + names.get(d) + " changed the greedy output on prompt " + (p + 1));
@@ -123,7 +124,7 @@ final class SpecBench {
             case "ngram" -> new NgramDrafter(1, 4);
             case "recycle" -> new RecycleDrafter(vocab, 8, RecycleDrafter.defaultTemplate());
             case "self" -> new SelfSpecDrafter(tr, cache, null, new SplittableRandom(1), new AdaptiveDraftLength(1, 8, 16, 0.7), 8);
-            case "draft" -> new DraftModelDrafter(dt, draftCache, null, new SplittableRandom(1), new AdaptiveDraftLength(1, 8, 16, 0.7));
+            case "draft", "draft-w32" -> new DraftModelDrafter(dt, draftCache, null, new SplittableRandom(1), new AdaptiveDraftLength(1, 8, 16, 0.7));
             default -> new NgramDrafter(1, 1);
         };
         AdaptiveDraftLength policy = name.equals("none") ? new AdaptiveDraftLength(0, 0, 1 << 30, 1) : new AdaptiveDraftLength(0, 8, 16, 0.7);

@@ -29,6 +29,10 @@ final class SpecOptions {
             description = "Draft-model token trees with K branches at the root (1: a chain; default: ${DEFAULT-VALUE})")
     int tree;
 
+    @Option(names = "--draft-window", paramLabel = "N", defaultValue = "0",
+            description = "Draft model attends to its last N positions only: cheaper drafts, still verified exactly (0: all; default: ${DEFAULT-VALUE})")
+    int draftWindow;
+
     @Option(names = "--spec-compare", description = "Also run without speculation and print the speedup")
     boolean compare;
 
@@ -54,5 +58,6 @@ final class SpecOptions {
         if (draftMax > 64) throw new IllegalArgumentException("--draft-max " + draftMax + ": expected at most 64");
         if (tree < 1 || tree > draftMax) throw new IllegalArgumentException("--draft-tree " + tree + ": expected 1.." + draftMax);
         if (!(draftStop > 0)) throw new IllegalArgumentException("--draft-stop " + draftStop + ": expected > 0");
+        if (draftWindow < 0) throw new IllegalArgumentException("--draft-window " + draftWindow + ": expected >= 0");
     }
 }

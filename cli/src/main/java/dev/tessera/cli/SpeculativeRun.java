@@ -59,7 +59,7 @@ final class SpeculativeRun {
                     draftBackend = draftBackend(l.backend());
                     draftModel = Model.open(spec.draft, draftBackend == null ? l.backend() : draftBackend);
                     DraftModelDrafter.checkSameVocabulary(tok, TokenizerLocator.locate(spec.draft, null), spec.draft.toString());
-                    Transformer dt = draftModel.transformer(Math.max(32, spec.tree), spec.tree);
+                    Transformer dt = draftModel.transformer(Math.max(32, spec.tree), spec.tree, spec.draftWindow);
                     draftCache = dt.newCache(cache.capacity(), TensorType.F32);
                     yield new DraftModelDrafter(dt, draftCache, dist, rng.split(), stopRule, spec.tree);
                 }

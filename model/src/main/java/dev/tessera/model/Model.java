@@ -53,6 +53,11 @@ public final class Model implements AutoCloseable {
         return new Transformer(config(), weights, backend, maxBatch, maxLogitRows);
     }
 
+    /** The same with attention limited to the last {@code windowCap} positions (see {@link Transformer}). */
+    public Transformer transformer(int maxBatch, int maxLogitRows, int windowCap) {
+        return new Transformer(config(), weights, backend, maxBatch, maxLogitRows, windowCap);
+    }
+
     @Override
     public void close() { source.close(); }
 }

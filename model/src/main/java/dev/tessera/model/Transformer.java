@@ -37,7 +37,17 @@ public final class Transformer {
     private final Lock turn;
 
     public Transformer(ModelConfig config, ModelWeights weights, Backend backend, int maxBatch, int maxLogitRows) {
+        this(config, weights, backend, maxBatch, maxLogitRows, 0);
+    }
+
+    /**
+     * @param windowCap if positive, every layer attends to at most the last {@code windowCap}
+     *                  positions (a cheaper, approximate pass: a draft model's, whose drafts are
+     *                  verified exactly anyway); 0 keeps the model's own attention spans
+     */
+    public Transformer(ModelConfig config, ModelWeights weights, Backend backend, int maxBatch, int maxLogitRows, int windowCap) {
         if (maxBatch < 1 || maxLogitRows < 1) throw new IllegalArgumentException("batch sizes must be >= 1");
+        if (windowCap < 0) throw new IllegalArgumentException("attention window " + windowCap + ": expected >= 0");
         this.c = config;
         this.w = weights;
         this.be = backend;
@@ -49,7 +59,9 @@ public final class Transformer {
         Rope global = c.rope().toRope(), local = c.ropeLocal().toRope();
         for (int l = 0; l < c.layers(); l++) {
             ropes[l] = c.isSliding(l) ? local : global;
-            attn[l] = new AttentionParams(c.heads(), c.kvHeads(), c.headDim(), c.attentionScale(), c.attnSoftcap(), c.windowOf(l));
+            int window = c.windowOf(l);
+            if (windowCap > 0) window = window > 0 ? Math.min(window, windowCap) : windowCap;
+            attn[l] = new AttentionParams(c.heads(), c.kvHeads(), c.headDim(), c.attentionScale(), c.attnSoftcap(), window);
         }
         this.act = c.gelu() ? Backend.Activation.GELU_TANH : Backend.Activation.SILU;
         x = be.allocate((long) maxBatch * c.dim());

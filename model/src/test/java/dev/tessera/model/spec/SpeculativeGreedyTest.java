@@ -118,6 +118,32 @@ class SpeculativeGreedyTest {
     }
 
     @Test
+    void aDraftModelWithAShortAttentionWindowGivesThePlainGreedyOutput() {
+        check(c -> new DraftModelDrafter(small.transformer(64, 1, 16), small.transformer(64, 1).newCache(256, TensorType.F32), null,
+                new SplittableRandom(2), new AdaptiveDraftLength(1, 8, 8, 0.9)), "windowed draft");
+    }
+
+    @Test
+    void anAttentionWindowLimitsOnlyRowsPastIt() {
+        // Window 4: positions 0..3 still see every earlier slot, so their logits are those of the
+        // full pass; later positions lose context and differ.
+        Transformer full = small.transformer(32, 32), windowed = small.transformer(32, 32, 4);
+        int[] tokens = tokenizer.encode(PROMPTS[1], true, false);
+        int n = Math.min(tokens.length, 20);
+        int[] pos = new int[n];
+        for (int i = 0; i < n; i++) pos[i] = i;
+        int vocab = full.config().vocabSize();
+        float[] a = new float[n * vocab], b = new float[n * vocab];
+        try (KvCache ca = full.newCache(64, TensorType.F32); KvCache cb = windowed.newCache(64, TensorType.F32)) {
+            full.forward(ca, java.util.Arrays.copyOf(tokens, n), pos, pos, AttentionMask.CAUSAL, pos, a);
+            windowed.forward(cb, java.util.Arrays.copyOf(tokens, n), pos, pos, AttentionMask.CAUSAL, pos, b);
+        }
+        assertArrayEquals(java.util.Arrays.copyOf(a, 4 * vocab), java.util.Arrays.copyOf(b, 4 * vocab));
+        assertFalse(java.util.Arrays.equals(java.util.Arrays.copyOfRange(a, (n - 1) * vocab, n * vocab),
+                java.util.Arrays.copyOfRange(b, (n - 1) * vocab, n * vocab)), "the window must change a row that reaches past it");
+    }
+
+    @Test
     void theTargetAsItsOwnDraftIsAlwaysAccepted() {
         int[] prompt = tokenizer.encode(PROMPTS[0], true, false);
         int[] got = new int[N];
