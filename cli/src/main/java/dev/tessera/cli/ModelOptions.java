@@ -2,6 +2,7 @@ package dev.tessera.cli;
 
 import dev.tessera.kernels.cuda.CudaBackend;
 import dev.tessera.kernels.simd.CpuBackend;
+import dev.tessera.model.LoadTrace;
 import dev.tessera.model.Model;
 import dev.tessera.model.Session;
 import dev.tessera.model.TokenizerLocator;
@@ -85,11 +86,14 @@ final class ModelOptions {
         };
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads " + threads + ": expected >= 1");
         if (batch < 1) throw new IllegalArgumentException("--batch-size " + batch + ": expected >= 1");
+        LoadTrace.mark("options parsed");
         Backend backend = backend();
+        LoadTrace.mark("backend " + backend.name() + " started");
         try {
             Model m = Model.open(path(), backend);
             try {
                 Tokenizer tok = TokenizerLocator.locate(path(), tokenizer);
+                LoadTrace.mark("tokenizer (" + tok.vocabSize() + " tokens)");
                 int trained = m.config().contextLength();
                 int n;
                 if (ctx == null) {
@@ -104,6 +108,7 @@ final class ModelOptions {
                     throw new IllegalArgumentException("tokenizer has " + tok.vocabSize() + " tokens but the model only " + m.config().vocabSize());
                 }
                 Session s = new Session(m.transformer(batch, 1), n, kv, contextShift, keep);
+                LoadTrace.mark("session, kv cache of " + n + " tokens");
                 return new Loaded(backend, m, tok, s, System.nanoTime() - t0);
             } catch (RuntimeException e) {
                 m.close();
