@@ -5,7 +5,7 @@ import dev.tessera.kernels.simd.CpuBackend;
 import dev.tessera.model.LoadTrace;
 import dev.tessera.model.Model;
 import dev.tessera.model.Session;
-import dev.tessera.model.TokenizerLocator;
+import dev.tessera.model.ModelOpener;
 import dev.tessera.model.hub.HubPath;
 import dev.tessera.model.tokenizer.Tokenizer;
 import dev.tessera.tensor.Backend;
@@ -90,10 +90,11 @@ final class ModelOptions {
         Backend backend = backend();
         LoadTrace.mark("backend " + backend.name() + " started");
         try {
-            Model m = Model.open(path(), backend);
+            ModelOpener.Opened opened = ModelOpener.open(path(), tokenizer, backend);
+            Model m = opened.model();
             try {
-                Tokenizer tok = TokenizerLocator.locate(path(), tokenizer);
-                LoadTrace.mark("tokenizer (" + tok.vocabSize() + " tokens)");
+                Tokenizer tok = opened.tokenizer();
+                LoadTrace.mark("model and tokenizer ready");
                 int trained = m.config().contextLength();
                 int n;
                 if (ctx == null) {

@@ -30,7 +30,6 @@ public final class Model implements AutoCloseable {
         try {
             ModelConfig c = source.config();
             Architecture arch = Architecture.of(c);
-            LoadTrace.mark("opened " + source.path().getFileName());
             WeightLoader loader = new WeightLoader(source, backend);
             ModelWeights w = arch.load(c, loader);
             loader.traceSummary();
