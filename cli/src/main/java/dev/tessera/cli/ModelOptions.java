@@ -4,6 +4,7 @@ import dev.tessera.kernels.cuda.CudaBackend;
 import dev.tessera.kernels.simd.CpuBackend;
 import dev.tessera.model.LoadTrace;
 import dev.tessera.model.Model;
+import dev.tessera.model.ModelConfig;
 import dev.tessera.model.Session;
 import dev.tessera.model.ModelOpener;
 import dev.tessera.model.hub.HubPath;
@@ -108,6 +109,7 @@ final class ModelOptions {
                 if (tok.vocabSize() > m.config().vocabSize()) {
                     throw new IllegalArgumentException("tokenizer has " + tok.vocabSize() + " tokens but the model only " + m.config().vocabSize());
                 }
+                if (backend instanceof CpuBackend) n = fitInHeap(n, ctx != null, m.config(), kv, err);
                 Session s = new Session(m.transformer(batch, 1), n, kv, contextShift, keep);
                 LoadTrace.mark("session, kv cache of " + n + " tokens");
                 return new Loaded(backend, m, tok, s, System.nanoTime() - t0);
@@ -119,5 +121,32 @@ final class ModelOptions {
             backend.close();
             throw e;
         }
+    }
+
+    /** Heap kept free beside the KV cache for activations and logits. */
+    private static final long HEAP_RESERVE = 64L << 20;
+
+    /**
+     * The CPU backend keeps the KV cache on the Java heap. A context that does not fit is refused
+     * ({@code --ctx}) or shrunk (the default) with one line saying so, not an OutOfMemoryError later.
+     */
+    private static int fitInHeap(int n, boolean explicit, ModelConfig c, TensorType kv, PrintStream err) {
+        long perToken = 2L * c.layers() * c.kvDim() * (kv == TensorType.F32 ? Float.BYTES : Short.BYTES);
+        if (freeHeap() >= perToken * n) return n;
+        System.gc(); // most of what loading allocated may be garbage
+        long free = freeHeap();
+        if (free >= perToken * n) return n;
+        String why = "a KV cache of " + n + " tokens needs " + (perToken * n >> 20) + " MiB but the Java heap has "
+                + (Math.max(0, free) >> 20) + " MiB free";
+        int fits = (int) Math.min(n, Math.max(0, free) / perToken);
+        if (explicit || fits < 2) throw new IllegalArgumentException((explicit ? "--ctx " + n + ": " : "") + why
+                + "; lower --ctx, use --kv-type f16 or raise -Xmx");
+        err.println("note: context capped at " + fits + " tokens: " + why + " (use --kv-type f16 or raise -Xmx for more)");
+        return fits;
+    }
+
+    private static long freeHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()) - HEAP_RESERVE;
     }
 }
