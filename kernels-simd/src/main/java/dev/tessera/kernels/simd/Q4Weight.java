@@ -11,9 +11,6 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 /**
  * 4-bit weights (Q4_0, Q4_1, Q4_K) repacked at load into groups of {@link #R} rows interleaved so
  * that one vector lane pair belongs to one row: for row group {@code G}, block {@code b} and chunk
@@ -71,35 +68,7 @@ final class Q4Weight implements PackedWeight {
         short[] dh = q40 ? new short[(int) slots + Lanes.FLOATS] : null;
         float[] scales = q40 ? null : new float[(int) slots + Lanes.FLOATS];
         float[] offsets = q40 ? null : new float[(int) slots + Lanes.FLOATS];
-        int rowBytes = Math.toIntExact(t.rowBytes());
-        parallel.split(rows, 1, (worker, start, end) -> {
-            byte[] row = new byte[rowBytes], codes = new byte[32];
-            float[] sc = new float[2], off = new float[2];
-            for (int r = start; r < end; r++) {
-                MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, row, 0, rowBytes);
-                int g = r / R, j = r % R;
-                for (int b = 0; b < blocks; b++) {
-                    int slot = (g * blocks + b) * R + j;
-                    if (q40) {
-                        for (int e = 0; e < 16; e++) {
-                            codes[e] = (byte) (row[18 * b + 2 + e] & 0xF);
-                            codes[e + 16] = (byte) ((row[18 * b + 2 + e] & 0xFF) >> 4);
-                        }
-                        dh[slot] = (short) ((row[18 * b] & 0xFF) | row[18 * b + 1] << 8);
-                    } else {
-                        SubBlocks.split(type, row, b, codes, sc, off);
-                        scales[slot] = sc[0];
-                        offsets[slot] = off[0];
-                    }
-                    int base = (g * blocks + b) * 8 * CHUNK;
-                    for (int k = 0; k < 8; k++) {
-                        for (int tt = 0; tt < 2; tt++) {
-                            qs[base + k * CHUNK + 2 * j + tt] = (byte) (codes[4 * k + tt] | codes[4 * k + 2 + tt] << 4);
-                        }
-                    }
-                }
-            }
-        });
+        Q4Pack.fill(t, parallel, qs, dh, scales, offsets);
         return new Q4Weight(rows, blocks, qs, dh, scales, offsets);
     }
 
