@@ -17,7 +17,7 @@ import dev.tessera.tensor.Weight;
 /**
  * The CPU backend: activations in heap float arrays; F32/F16/BF16 weights read in place from their
  * (mmap'd) bytes, quantized weights repacked once at load into the layout of their integer kernel
- * (see {@link Q4Weight}, {@link Int8Weight}). Matrix products and attention run on a persistent
+ * (see {@link Q4Weight}, {@link Q8Weight}, {@link Int8Weight}). Matrix products and attention run on a persistent
  * {@link Parallel} pool.
  *
  * <p>One thread drives a backend at a time (it keeps per-call working memory); two threads
@@ -77,7 +77,8 @@ public final class CpuBackend implements Backend {
         PackedWeight packed = switch (tensor.type()) {
             case F32, F16, BF16 -> new FloatWeight(tensor);
             case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor, parallel);
-            case Q8_0, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor, parallel);
+            case Q8_0 -> Q8Weight.pack(tensor, parallel);
+            case Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor, parallel);
             // Tessera's int8/int4 group types: IntqDot's fused kernels read the file layout as is.
             case INT8_G32, INT8_G64, INT8_G128, INT4_G32, INT4_G64, INT4_G128, INT4A_G32, INT4A_G64, INT4A_G128 -> null;
             default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
@@ -147,7 +148,7 @@ public final class CpuBackend implements Backend {
         matmulJob.set(w.packed, xb, n, ob, rows);
         // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
         // neighbour then costs one chunk, not half the matrix.
-        // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight.
+        // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight and Q8Weight.
         int chunk = Math.max(16, rows / (parallel.threads() * 8) / 16 * 16);
         parallel.chunks(rows, chunk, matmulJob);
     }
