@@ -6,7 +6,7 @@ package dev.tessera.kernels.simd;
  * quantized to {@link Q8Rows}; float kernels read {@code x} directly.
  * {@code scratch} belongs to the calling thread.
  */
-sealed interface PackedWeight permits Q4Weight, Int8Weight, FloatWeight {
+sealed interface PackedWeight permits Q4Weight, Q8Weight, Int8Weight, FloatWeight {
     /** True if {@link #rows} over {@code n} activation rows reads {@code q8} (the caller quantizes them once per matmul). */
     boolean wantsQ8(int n);
 
