@@ -94,7 +94,7 @@ public final class CpuBackend implements Backend {
         }
         // A repacked matrix is read from its copy from now on (embedding rows excepted, which fault back
         // in one at a time): drop the file's pages from this process, or the model counts twice in its RSS.
-        if ((packed instanceof Q4Weight || packed instanceof Int8Weight) && tensor.data().isMapped()) tensor.data().unload();
+        if ((packed instanceof Q4Weight || packed instanceof Q8Weight || packed instanceof Int8Weight) && tensor.data().isMapped()) tensor.data().unload();
         return new CpuWeight(tensor, vector, packed);
     }
 
