@@ -27,7 +27,8 @@ final class Q4Pack {
 
     private Q4Pack() {}
 
-    static void fill(Tensor t, Parallel parallel, byte[] qs, short[] dh, float[] scales, float[] offsets) {
+    static void fill(Tensor t, Parallel parallel, byte[] qs, short[] dh, float[] scales, float[] offsets,
+                     byte[] kScales, byte[] kMins, short[] kd, short[] kdMin) {
         TensorType type = t.type();
         int rows = Math.toIntExact(t.rows());
         int blocks = Math.toIntExact(t.cols() / 32);
@@ -44,7 +45,7 @@ final class Q4Pack {
                 switch (type) {
                     case Q4_0 -> legacyGroup(src, row0, rowBytes, 18, 2, g, blocks, valid, words, qs, dh, null, null);
                     case Q4_1 -> legacyGroup(src, row0, rowBytes, 20, 4, g, blocks, valid, words, qs, null, scales, offsets);
-                    case Q4_K -> kGroup(src, row0, rowBytes, g, blocks, valid, words, packedScales, qs, scales, offsets);
+                    case Q4_K -> kGroup(src, row0, rowBytes, g, blocks, valid, words, packedScales, qs, kScales, kMins, kd, kdMin);
                     default -> throw new IllegalArgumentException("tensor " + t.name() + ": type " + type + " has no 4-bit packing");
                 }
             }
@@ -75,20 +76,22 @@ final class Q4Pack {
         }
     }
 
-    /** Q4_K super-blocks of one group: per sub-block {@code y = d·sc·q − dmin·m}. */
+    /**
+     * Q4_K super-blocks of one group ({@code y = d·sc·q − dmin·m} per sub-block): the 6-bit scales and
+     * mins as bytes per sub-block, the FP16 {@code d, dmin} per super-block, all per row.
+     */
     private static void kGroup(MemorySegment src, long row0, long rowBytes, int g, int blocks, int valid, int[] words,
-                               byte[] packedScales, byte[] qs, float[] scales, float[] offsets) {
+                               byte[] packedScales, byte[] qs, byte[] kScales, byte[] kMins, short[] kd, short[] kdMin) {
         for (int sb = 0; sb < blocks / 8; sb++) {
-            int slot0 = (g * blocks + 8 * sb) * R;
+            int slot0 = (g * blocks + 8 * sb) * R, superSlot = (g * (blocks / 8) + sb) * R;
             for (int j = 0; j < valid; j++) {
                 long o = row0 + j * rowBytes + 144L * sb;
-                float d = Float.float16ToFloat(src.get(LittleEndian.SHORT, o));
-                float dmin = Float.float16ToFloat(src.get(LittleEndian.SHORT, o + 2));
+                kd[superSlot + j] = src.get(LittleEndian.SHORT, o);
+                kdMin[superSlot + j] = src.get(LittleEndian.SHORT, o + 2);
                 MemorySegment.copy(src, java.lang.foreign.ValueLayout.JAVA_BYTE, o + 4, packedScales, 0, 12);
                 for (int sub = 0; sub < 8; sub++) {
-                    float dl = d * SubBlocks.kScale(packedScales, 0, sub), ml = dmin * SubBlocks.kMin(packedScales, 0, sub);
-                    scales[slot0 + sub * R + j] = dl;
-                    offsets[slot0 + sub * R + j] = -ml;
+                    kScales[slot0 + sub * R + j] = (byte) SubBlocks.kScale(packedScales, 0, sub);
+                    kMins[slot0 + sub * R + j] = (byte) SubBlocks.kMin(packedScales, 0, sub);
                 }
                 for (int w = 0; w < 32; w++) words[w * R + j] = src.get(LittleEndian.INT, o + 16 + 4 * w);
             }

@@ -71,6 +71,10 @@ class PackTest {
                 assertArrayEquals(want.dh(), got.dh, what + " fp16 scales");
                 assertArrayEquals(want.scales(), got.scales, what + " scales");
                 assertArrayEquals(want.offsets(), got.offsets, what + " offsets");
+                assertArrayEquals(want.kScales(), got.kScales, what + " 6-bit scales");
+                assertArrayEquals(want.kMins(), got.kMins, what + " 6-bit mins");
+                assertArrayEquals(want.kd(), got.kd, what + " super-block scales");
+                assertArrayEquals(want.kdMin(), got.kdMin, what + " super-block min scales");
             }
         }
     }

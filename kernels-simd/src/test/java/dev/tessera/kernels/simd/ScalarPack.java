@@ -14,7 +14,8 @@ import java.lang.foreign.ValueLayout;
 final class ScalarPack {
     private ScalarPack() {}
 
-    record Q4Arrays(byte[] qs, short[] dh, float[] scales, float[] offsets) {}
+    record Q4Arrays(byte[] qs, short[] dh, float[] scales, float[] offsets, byte[] kScales, byte[] kMins, short[] kd,
+                    short[] kdMin) {}
 
     record Int8Arrays(byte[] codes, float[] scales, float[] offsets) {}
 
@@ -26,10 +27,14 @@ final class ScalarPack {
         int groups = (rows + r4 - 1) / r4;
         int slots = groups * blocks * r4;
         byte[] qs = new byte[slots * 16];
-        boolean q40 = type == TensorType.Q4_0;
+        boolean q40 = type == TensorType.Q4_0, q4k = type == TensorType.Q4_K;
         short[] dh = q40 ? new short[slots + Lanes.FLOATS] : null;
-        float[] scales = q40 ? null : new float[slots + Lanes.FLOATS];
-        float[] offsets = q40 ? null : new float[slots + Lanes.FLOATS];
+        float[] scales = type == TensorType.Q4_1 ? new float[slots + Lanes.FLOATS] : null;
+        float[] offsets = type == TensorType.Q4_1 ? new float[slots + Lanes.FLOATS] : null;
+        byte[] kScales = q4k ? new byte[slots + Lanes.FLOATS] : null;
+        byte[] kMins = q4k ? new byte[slots + Lanes.FLOATS] : null;
+        short[] kd = q4k ? new short[slots / 8 + Lanes.FLOATS] : null;
+        short[] kdMin = q4k ? new short[slots / 8 + Lanes.FLOATS] : null;
         int rowBytes = Math.toIntExact(t.rowBytes());
         byte[] row = new byte[rowBytes], codes = new byte[32];
         float[] sc = new float[2], off = new float[2];
@@ -44,6 +49,13 @@ final class ScalarPack {
                         codes[e + 16] = (byte) ((row[18 * b + 2 + e] & 0xFF) >> 4);
                     }
                     dh[slot] = (short) ((row[18 * b] & 0xFF) | row[18 * b + 1] << 8);
+                } else if (q4k) {
+                    SubBlocks.split(type, row, b, codes, sc, off);
+                    int o = 144 * (b / 8), superSlot = (g * (blocks / 8) + b / 8) * r4 + j;
+                    kScales[slot] = (byte) SubBlocks.kScale(row, o + 4, b % 8);
+                    kMins[slot] = (byte) SubBlocks.kMin(row, o + 4, b % 8);
+                    kd[superSlot] = (short) ((row[o] & 0xFF) | row[o + 1] << 8);
+                    kdMin[superSlot] = (short) ((row[o + 2] & 0xFF) | row[o + 3] << 8);
                 } else {
                     SubBlocks.split(type, row, b, codes, sc, off);
                     scales[slot] = sc[0];
@@ -57,7 +69,7 @@ final class ScalarPack {
                 }
             }
         }
-        return new Q4Arrays(qs, dh, scales, offsets);
+        return new Q4Arrays(qs, dh, scales, offsets, kScales, kMins, kd, kdMin);
     }
 
     static Int8Arrays int8(Tensor t) {
