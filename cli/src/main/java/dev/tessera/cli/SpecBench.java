@@ -69,7 +69,8 @@ final class SpecBench {
     }
 
     private static void runAt(Path model, Path draft, List<Prompt> prompts, int n, int threads, int reps, PrintStream out, PrintStream err) {
-        try (CpuBackend be = new CpuBackend(threads); Model target = Model.open(model, be); Model small = draft == null ? null : Model.open(draft, be)) {
+        try (CpuBackend be = new CpuBackend(threads); CpuBackend single = new CpuBackend(1); Model target = Model.open(model, be);
+             Model small = draft == null ? null : Model.open(draft, threads > 1 ? single : be)) { // as SpeculativeRun.draftBackend
             Tokenizer tok = TokenizerLocator.locate(model, null);
             if (small != null) DraftModelDrafter.checkSameVocabulary(tok, TokenizerLocator.locate(draft, null), draft.toString());
             int vocab = target.config().vocabSize();
