@@ -143,8 +143,20 @@ public final class CpuBackend implements Backend {
             IntqDot.matmul(w.type(), w.tensor.data(), rows, cols, xb.data, xb.offset, n, ob.data, ob.offset);
             return;
         }
-        if (w.packed.wantsQ8(n)) q8.quantize(xb.data, xb.offset, n, cols);
-        matmulJob.set(w.packed, xb, n, ob, rows);
+        // Activations in the weight's format, as llama.cpp's CPU backend converts them; the float
+        // kernels (and the batched path of the integer ones) read the converted values.
+        TensorType format = w.packed.activations();
+        float[] xs = xb.data;
+        int xo = xb.offset;
+        if (format != TensorType.F32) {
+            boolean floats = format == TensorType.F16 || format == TensorType.BF16 || n >= FloatGemm.MIN_BATCH;
+            q8.quantize(format, xb.data, xb.offset, n, cols, floats);
+            if (floats) {
+                xs = q8.values;
+                xo = 0;
+            }
+        }
+        matmulJob.set(w.packed, xs, xo, n, ob, rows);
         // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
         // neighbour then costs one chunk, not half the matrix.
         // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight.
@@ -308,14 +320,16 @@ public final class CpuBackend implements Backend {
     /** The parallel part of {@link #matmul}, reused so that a call allocates nothing. */
     private final class MatmulJob implements Parallel.Range {
         private PackedWeight w;
-        private CpuBuffer x;
+        private float[] x;
+        private int xOffset;
         private int n;
         private CpuBuffer out;
         private int rows;
 
-        void set(PackedWeight w, CpuBuffer x, int n, CpuBuffer out, int rows) {
+        void set(PackedWeight w, float[] x, int xOffset, int n, CpuBuffer out, int rows) {
             this.w = w;
             this.x = x;
+            this.xOffset = xOffset;
             this.n = n;
             this.out = out;
             this.rows = rows;
@@ -323,7 +337,7 @@ public final class CpuBackend implements Backend {
 
         @Override
         public void run(int worker, int start, int end) {
-            w.rows(x.data, x.offset, q8, n, start, end, out.data, out.offset, rows, scratch[worker]);
+            w.rows(x, xOffset, q8, n, start, end, out.data, out.offset, rows, scratch[worker]);
         }
     }
 

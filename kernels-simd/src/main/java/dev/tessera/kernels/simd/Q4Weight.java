@@ -1,5 +1,6 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.quant.ReferenceDot;
 import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
@@ -48,8 +49,10 @@ final class Q4Weight implements PackedWeight {
     /** Q4_1/Q4_K: float scale and offset per (group, block, row); else null. */
     final float[] scales;
     final float[] offsets;
+    /** Q8_0 for Q4_0, Q8_1 for Q4_1, Q8_K for Q4_K. */
+    private final TensorType activations;
 
-    private Q4Weight(int rows, int blocks, byte[] qs, short[] dh, float[] scales, float[] offsets) {
+    private Q4Weight(int rows, int blocks, byte[] qs, short[] dh, float[] scales, float[] offsets, TensorType activations) {
         this.rows = rows;
         this.blocks = blocks;
         this.rowGroups = (rows + R - 1) / R;
@@ -57,6 +60,7 @@ final class Q4Weight implements PackedWeight {
         this.dh = dh;
         this.scales = scales;
         this.offsets = offsets;
+        this.activations = activations;
     }
 
     static Q4Weight pack(Tensor t, Parallel parallel) {
@@ -100,11 +104,11 @@ final class Q4Weight implements PackedWeight {
                 }
             }
         });
-        return new Q4Weight(rows, blocks, qs, dh, scales, offsets);
+        return new Q4Weight(rows, blocks, qs, dh, scales, offsets, ReferenceDot.activationType(type));
     }
 
     @Override
-    public boolean wantsQ8(int n) { return n < FloatGemm.MIN_BATCH; }
+    public TensorType activations() { return activations; }
 
     @Override
     public void rows(float[] x, int xOffset, Q8Rows a, int n, int r0, int r1, float[] out, int outOffset, int outRows,
