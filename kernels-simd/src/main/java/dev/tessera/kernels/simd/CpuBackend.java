@@ -156,7 +156,11 @@ public final class CpuBackend implements Backend {
     public void matmuls(Weight[] weights, Buffer x, int n, Buffer[] outs) {
         if (weights.length != outs.length) throw new IllegalArgumentException(weights.length + " weights but " + outs.length + " outputs");
         boolean fusable = weights.length <= MatmulJob.MAX;
-        for (Weight w : weights) fusable &= w instanceof CpuWeight c && c.packed != null && c.cols() == weights[0].cols();
+        // One input conversion serves all: the products must share llama.cpp's activation format.
+        for (Weight w : weights) {
+            fusable &= w instanceof CpuWeight c && c.packed != null && c.cols() == weights[0].cols()
+                    && weights[0] instanceof CpuWeight c0 && c0.packed != null && c.packed.activations() == c0.packed.activations();
+        }
         if (!fusable) {
             Backend.super.matmuls(weights, x, n, outs);
             return;
@@ -177,12 +181,24 @@ public final class CpuBackend implements Backend {
 
     /** Runs the products collected in {@link #matmulJob} as one parallel job over their rows. */
     private void runMatmuls(CpuBuffer xb, int n, int cols) {
-        if (matmulJob.wantsQ8(n)) q8.quantize(xb.data, xb.offset, n, cols);
+        // Activations in the weights' format, as llama.cpp's CPU backend converts them; the float
+        // kernels (and the batched path of the integer ones) read the converted values.
+        TensorType format = matmulJob.activations();
+        float[] xs = xb.data;
+        int xo = xb.offset;
+        if (format != TensorType.F32) {
+            boolean floats = format == TensorType.F16 || format == TensorType.BF16 || n >= FloatGemm.MIN_BATCH;
+            q8.quantize(format, xb.data, xb.offset, n, cols, floats);
+            if (floats) {
+                xs = q8.values;
+                xo = 0;
+            }
+        }
         // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
         // neighbour then costs one chunk, not half the matrix.
         // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight and Q8Weight.
         int chunk = Math.max(16, matmulJob.totalRows / (parallel.threads() * 8) / 16 * 16);
-        parallel.chunks(matmulJob.start(xb, n, chunk), 1, matmulJob);
+        parallel.chunks(matmulJob.start(xs, xo, n, chunk), 1, matmulJob);
     }
 
     @Override
@@ -351,7 +367,8 @@ public final class CpuBackend implements Backend {
         private final int[] firstChunk = new int[MAX + 1];
         private int count;
         int totalRows;
-        private CpuBuffer x;
+        private float[] x;
+        private int xOffset;
         private int n;
         private int chunk;
 
@@ -371,14 +388,15 @@ public final class CpuBackend implements Backend {
             totalRows += rows;
         }
 
-        boolean wantsQ8(int n) {
-            for (int k = 0; k < count; k++) if (ws[k].wantsQ8(n)) return true;
-            return false;
+        /** The activation format all the collected weights share. */
+        TensorType activations() {
+            return ws[0].activations();
         }
 
-        /** Sets the input and chunk size; returns the number of chunks. */
-        int start(CpuBuffer x, int n, int chunk) {
+        /** Sets the (converted) input and chunk size; returns the number of chunks. */
+        int start(float[] x, int xOffset, int n, int chunk) {
             this.x = x;
+            this.xOffset = xOffset;
             this.n = n;
             this.chunk = chunk;
             for (int k = 0; k < count; k++) firstChunk[k + 1] = firstChunk[k] + (rows[k] + chunk - 1) / chunk;
@@ -391,7 +409,7 @@ public final class CpuBackend implements Backend {
                 int k = 0;
                 while (firstChunk[k + 1] <= c) k++;
                 int r0 = (c - firstChunk[k]) * chunk;
-                ws[k].rows(x.data, x.offset, q8, n, r0, Math.min(rows[k], r0 + chunk), outs[k].data, outs[k].offset, rows[k], scratch[worker]);
+                ws[k].rows(x, xOffset, q8, n, r0, Math.min(rows[k], r0 + chunk), outs[k].data, outs[k].offset, rows[k], scratch[worker]);
             }
         }
     }

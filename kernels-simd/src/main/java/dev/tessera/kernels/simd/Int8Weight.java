@@ -1,5 +1,6 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.quant.ReferenceDot;
 import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
@@ -41,8 +42,10 @@ final class Int8Weight implements PackedWeight, FloatGemm.RowDecoder {
     final float[] scales;
     /** Null when every offset is zero. */
     final float[] offsets;
+    /** Q8_0 for Q8_0/Q5_0, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants. */
+    private final TensorType activations;
 
-    private Int8Weight(int rows, int blocks, byte[] codes, float[] scales, float[] offsets) {
+    private Int8Weight(int rows, int blocks, byte[] codes, float[] scales, float[] offsets, TensorType activations) {
         this.rows = rows;
         this.blocks = blocks;
         this.groups = blocks / BLOCKS_PER_GROUP;
@@ -50,6 +53,7 @@ final class Int8Weight implements PackedWeight, FloatGemm.RowDecoder {
         this.codes = codes;
         this.scales = scales;
         this.offsets = offsets;
+        this.activations = activations;
     }
 
     static Int8Weight pack(Tensor t, Parallel parallel) {
@@ -65,11 +69,11 @@ final class Int8Weight implements PackedWeight, FloatGemm.RowDecoder {
         float[] scales = new float[rows * halves + Lanes.FLOATS];
         float[] offsets = SubBlocks.hasOffsets(type) ? new float[rows * halves + Lanes.FLOATS] : null;
         Int8Pack.fill(t, parallel, codes, scales, offsets, rowCodes, halves);
-        return new Int8Weight(rows, blocks, codes, scales, offsets);
+        return new Int8Weight(rows, blocks, codes, scales, offsets, ReferenceDot.activationType(type));
     }
 
     @Override
-    public boolean wantsQ8(int n) { return n < FloatGemm.MIN_BATCH; }
+    public TensorType activations() { return activations; }
 
     @Override
     public void rows(float[] x, int xOffset, Q8Rows a, int n, int r0, int r1, float[] out, int outOffset, int outRows,

@@ -1,5 +1,6 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.quant.ReferenceDot;
 import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
@@ -54,8 +55,11 @@ final class Q4Weight implements PackedWeight {
     final short[] kd;
     final short[] kdMin;
 
+    /** Q8_0 for Q4_0, Q8_1 for Q4_1, Q8_K for Q4_K. */
+    private final TensorType activations;
+
     private Q4Weight(int rows, int blocks, byte[] qs, short[] dh, float[] scales, float[] offsets,
-                     byte[] kScales, byte[] kMins, short[] kd, short[] kdMin) {
+                     byte[] kScales, byte[] kMins, short[] kd, short[] kdMin, TensorType activations) {
         this.rows = rows;
         this.blocks = blocks;
         this.rowGroups = (rows + R - 1) / R;
@@ -67,6 +71,7 @@ final class Q4Weight implements PackedWeight {
         this.kMins = kMins;
         this.kd = kd;
         this.kdMin = kdMin;
+        this.activations = activations;
     }
 
     static Q4Weight pack(Tensor t, Parallel parallel) {
@@ -86,11 +91,11 @@ final class Q4Weight implements PackedWeight {
         short[] kd = q4k ? new short[(int) slots / 8 + Lanes.FLOATS] : null;
         short[] kdMin = q4k ? new short[(int) slots / 8 + Lanes.FLOATS] : null;
         Q4Pack.fill(t, parallel, qs, dh, scales, offsets, kScales, kMins, kd, kdMin);
-        return new Q4Weight(rows, blocks, qs, dh, scales, offsets, kScales, kMins, kd, kdMin);
+        return new Q4Weight(rows, blocks, qs, dh, scales, offsets, kScales, kMins, kd, kdMin, ReferenceDot.activationType(type));
     }
 
     @Override
-    public boolean wantsQ8(int n) { return n < FloatGemm.MIN_BATCH; }
+    public TensorType activations() { return activations; }
 
     @Override
     public void rows(float[] x, int xOffset, Q8Rows a, int n, int r0, int r1, float[] out, int outOffset, int outRows,

@@ -2,6 +2,7 @@ package dev.tessera.kernels.simd;
 
 import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Tensor;
+import dev.tessera.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
@@ -71,7 +72,7 @@ final class Q8Weight implements PackedWeight, FloatGemm.RowDecoder {
     }
 
     @Override
-    public boolean wantsQ8(int n) { return n < FloatGemm.MIN_BATCH; }
+    public TensorType activations() { return TensorType.Q8_0; }
 
     @Override
     public void rows(float[] x, int xOffset, Q8Rows a, int n, int r0, int r1, float[] out, int outOffset, int outRows,
