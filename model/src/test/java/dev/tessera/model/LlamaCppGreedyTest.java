@@ -67,7 +67,7 @@ class LlamaCppGreedyTest {
     }
 
     private static String continuation(Model m, Tokenizer tok, String prompt, int n) {
-        try (Session s = new Session(m.transformer(16, 1), 512, TensorType.F32, false, 0)) {
+        try (Session s = new Session(m.transformer(16, 1), 512, TensorType.F16, false, 0)) {
             int[] ids = tok.encode(prompt, true, true);
             Generator g = new Generator(s, tok, new ChainSampler(SamplingParams.greedy()));
             Generator.Result r = g.generate(ids, n, List.of(), t -> {}, () -> false);
@@ -101,7 +101,7 @@ class LlamaCppGreedyTest {
      */
     private static void firstDisagreementIsANearTie(Model m, Tokenizer tok, String model, String prompt, int n, String want) {
         StringBuilder text = new StringBuilder(" " + prompt);
-        try (Session s = new Session(m.transformer(16, 1), 512, TensorType.F32, false, 0)) {
+        try (Session s = new Session(m.transformer(16, 1), 512, TensorType.F16, false, 0)) {
             float[] logits = s.append(tok.encode(prompt, true, true));
             for (int i = 0; i < n; i++) {
                 int g = Stories260KReferenceTest.argmax(logits);

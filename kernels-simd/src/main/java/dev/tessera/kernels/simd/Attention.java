@@ -8,10 +8,12 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Attention over the KV cache in tiles of {@link #TILE} slots with an online softmax (running max
- * and sum, the accumulator rescaled when the max grows), so no score row of the full context is
- * ever held. One work item is one query and one KV head: the query heads of its GQA group share
- * every key and value load. Items are spread over the pool's threads.
+ * Attention over the KV cache. F32 caches: in tiles of {@link #TILE} slots with an online softmax
+ * (running max and sum, the accumulator rescaled when the max grows), so no score row of the full
+ * context is ever held. F16 caches: {@link HalfAttention}, llama.cpp's arithmetic (F16 queries and
+ * probabilities), which needs the whole score row first. One work item is one
+ * query and one KV head: the query heads of its GQA group share every key and value load. Items
+ * are spread over the pool's threads.
  */
 final class Attention implements Parallel.Range {
     static final int TILE = 64;
@@ -23,6 +25,7 @@ final class Attention implements Parallel.Range {
         float[] acc = new float[0];
         float[] max = new float[0];
         float[] sum = new float[0];
+        final HalfAttention half = new HalfAttention();
 
         void ensure(int slotCount, int group, int headDim) {
             if (slots.length < slotCount) slots = new int[slotCount];
@@ -46,6 +49,7 @@ final class Attention implements Parallel.Range {
     private int[] positions;
     private AttentionMask mask;
     private AttentionParams params;
+    private int queries;
 
     Attention(int threads) {
         work = new Work[threads];
@@ -63,6 +67,7 @@ final class Attention implements Parallel.Range {
         this.positions = positions;
         this.mask = mask;
         this.params = params;
+        this.queries = n;
         parallel.chunks(n * params.kvHeads(), 1, this);
         this.q = null;
         this.out = null;
@@ -97,6 +102,14 @@ final class Attention implements Parallel.Range {
     }
 
     private void attend(Work w, int i, int kvHead) {
+        if (cache.type() == TensorType.F16) {
+            int hd = params.headDim(), group = params.heads() / params.kvHeads();
+            int count = visibleSlots(w, i);
+            w.half.attend(q, qOffset + (i * params.heads() + kvHead * group) * hd, group, hd, cache.keysF16[layer],
+                    cache.valuesF16[layer], cache.slotWidth(), kvHead * hd, w.slots, count, params.scale(),
+                    params.softcap(), queries > 1, out, outOffset + (i * params.heads() + kvHead * group) * hd);
+            return;
+        }
         int hd = params.headDim();
         int group = params.heads() / params.kvHeads();
         int slotCount = visibleSlots(w, i);
@@ -109,17 +122,14 @@ final class Attention implements Parallel.Range {
         int width = cache.slotWidth();
         int kvOff = kvHead * hd;
         int q0 = qOffset + (i * params.heads() + kvHead * group) * hd;
-        boolean f16 = cache.type() == TensorType.F16;
-        float[] kf = f16 ? null : cache.keysF32[layer], vf = f16 ? null : cache.valuesF32[layer];
-        short[] kh = f16 ? cache.keysF16[layer] : null, vh = f16 ? cache.valuesF16[layer] : null;
+        float[] kf = cache.keysF32[layer], vf = cache.valuesF32[layer];
         float scale = params.scale(), cap = params.softcap();
         for (int t0 = 0; t0 < slotCount; t0 += TILE) {
             int tn = Math.min(TILE, slotCount - t0);
             for (int t = 0; t < tn; t++) {
                 int k0 = slots[t0 + t] * width + kvOff;
                 for (int g = 0; g < group; g++) {
-                    float dot = f16 ? dotF16(q, q0 + g * hd, kh, k0, hd) : dotF32(q, q0 + g * hd, kf, k0, hd);
-                    scores[g * TILE + t] = dot * scale;
+                    scores[g * TILE + t] = dotF32(q, q0 + g * hd, kf, k0, hd) * scale;
                 }
             }
             for (int g = 0; g < group; g++) {
@@ -136,9 +146,7 @@ final class Attention implements Parallel.Range {
             for (int t = 0; t < tn; t++) {
                 int v0 = slots[t0 + t] * width + kvOff;
                 for (int g = 0; g < group; g++) {
-                    float pr = scores[g * TILE + t];
-                    if (f16) axpyF16(pr, vh, v0, acc, g * hd, hd);
-                    else axpyF32(pr, vf, v0, acc, g * hd, hd);
+                    axpyF32(scores[g * TILE + t], vf, v0, acc, g * hd, hd);
                 }
             }
         }
@@ -160,31 +168,12 @@ final class Attention implements Parallel.Range {
         return s;
     }
 
-    private static float dotF16(float[] a, int ao, short[] b, int bo, int n) {
-        FloatVector acc = FloatVector.zero(Lanes.F);
-        int d = 0;
-        for (; d + Lanes.FLOATS <= n; d += Lanes.FLOATS) {
-            acc = FloatVector.fromArray(Lanes.F, a, ao + d).fma(Half.load(b, bo + d), acc);
-        }
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; d < n; d++) s += a[ao + d] * Float.float16ToFloat(b[bo + d]);
-        return s;
-    }
-
     private static void axpyF32(float p, float[] v, int vo, float[] acc, int ao, int n) {
         int d = 0;
         for (; d + Lanes.FLOATS <= n; d += Lanes.FLOATS) {
             FloatVector.fromArray(Lanes.F, v, vo + d).fma(FloatVector.broadcast(Lanes.F, p), FloatVector.fromArray(Lanes.F, acc, ao + d)).intoArray(acc, ao + d);
         }
         for (; d < n; d++) acc[ao + d] += p * v[vo + d];
-    }
-
-    private static void axpyF16(float p, short[] v, int vo, float[] acc, int ao, int n) {
-        int d = 0;
-        for (; d + Lanes.FLOATS <= n; d += Lanes.FLOATS) {
-            Half.load(v, vo + d).fma(FloatVector.broadcast(Lanes.F, p), FloatVector.fromArray(Lanes.F, acc, ao + d)).intoArray(acc, ao + d);
-        }
-        for (; d < n; d++) acc[ao + d] += p * Float.float16ToFloat(v[vo + d]);
     }
 
     /** {@code x = exp(x − max)} over the range; returns the sum. */

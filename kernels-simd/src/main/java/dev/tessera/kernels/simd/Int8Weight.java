@@ -1,5 +1,6 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.quant.ReferenceDot;
 import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
@@ -8,9 +9,6 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 import static dev.tessera.kernels.simd.Lanes.BLOCKS_PER_GROUP;
 import static dev.tessera.kernels.simd.Lanes.SHORTS;
@@ -44,8 +42,10 @@ final class Int8Weight implements PackedWeight, FloatGemm.RowDecoder {
     final float[] scales;
     /** Null when every offset is zero. */
     final float[] offsets;
+    /** Q8_0 for Q8_0/Q5_0, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants. */
+    private final TensorType activations;
 
-    private Int8Weight(int rows, int blocks, byte[] codes, float[] scales, float[] offsets) {
+    private Int8Weight(int rows, int blocks, byte[] codes, float[] scales, float[] offsets, TensorType activations) {
         this.rows = rows;
         this.blocks = blocks;
         this.groups = blocks / BLOCKS_PER_GROUP;
@@ -53,6 +53,7 @@ final class Int8Weight implements PackedWeight, FloatGemm.RowDecoder {
         this.codes = codes;
         this.scales = scales;
         this.offsets = offsets;
+        this.activations = activations;
     }
 
     static Int8Weight pack(Tensor t, Parallel parallel) {
@@ -67,29 +68,12 @@ final class Int8Weight implements PackedWeight, FloatGemm.RowDecoder {
         int halves = 2 * rowCodes / 32;
         float[] scales = new float[rows * halves + Lanes.FLOATS];
         float[] offsets = SubBlocks.hasOffsets(type) ? new float[rows * halves + Lanes.FLOATS] : null;
-        int rowBytes = Math.toIntExact(t.rowBytes());
-        parallel.split(rows, 1, (worker, start, end) -> {
-            byte[] row = new byte[rowBytes], c = new byte[32];
-            float[] sc = new float[2], off = new float[2];
-            for (int r = start; r < end; r++) {
-                MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, row, 0, rowBytes);
-                for (int b = 0; b < blocks; b++) {
-                    SubBlocks.split(type, row, b, c, sc, off);
-                    int at = r * rowCodes;
-                    System.arraycopy(c, 0, codes, at + Q8Rows.index(32 * b), 16);
-                    System.arraycopy(c, 16, codes, at + Q8Rows.index(32 * b + 16), 16);
-                    for (int h = 0; h < 2; h++) {
-                        scales[r * halves + Q8Rows.halfIndex(b, h)] = sc[h];
-                        if (offsets != null) offsets[r * halves + Q8Rows.halfIndex(b, h)] = off[h];
-                    }
-                }
-            }
-        });
-        return new Int8Weight(rows, blocks, codes, scales, offsets);
+        Int8Pack.fill(t, parallel, codes, scales, offsets, rowCodes, halves);
+        return new Int8Weight(rows, blocks, codes, scales, offsets, ReferenceDot.activationType(type));
     }
 
     @Override
-    public boolean wantsQ8(int n) { return n < FloatGemm.MIN_BATCH; }
+    public TensorType activations() { return activations; }
 
     @Override
     public void rows(float[] x, int xOffset, Q8Rows a, int n, int r0, int r1, float[] out, int outOffset, int outRows,

@@ -1,14 +1,20 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.tensor.TensorType;
+
 /**
  * A weight matrix in the layout its kernel reads, with the kernel: {@code out[i·outRows + r] = W[r] · x[i]}
- * for rows {@code [r0, r1)} and activation rows {@code i < n}. Integer kernels read the activations
- * quantized to {@link Q8Rows}; float kernels read {@code x} directly.
- * {@code scratch} belongs to the calling thread.
+ * for rows {@code [r0, r1)} and activation rows {@code i < n}. The caller converts the activations
+ * once per matmul to the weight's {@link #activations} format: integer kernels read the codes in
+ * {@code q8}, float kernels read {@code x}, which is then {@link Q8Rows#values} (the converted
+ * values) unless the format is F32. {@code scratch} belongs to the calling thread.
  */
-sealed interface PackedWeight permits Q4Weight, Int8Weight, FloatWeight {
-    /** True if {@link #rows} over {@code n} activation rows reads {@code q8} (the caller quantizes them once per matmul). */
-    boolean wantsQ8(int n);
+sealed interface PackedWeight permits Q4Weight, Q8Weight, Int8Weight, FloatWeight {
+    /**
+     * The format llama.cpp's CPU backend multiplies this weight type's activations in
+     * ({@code vec_dot_type}): F32, F16, BF16, Q8_0, Q8_1 or Q8_K.
+     */
+    TensorType activations();
 
     void rows(float[] x, int xOffset, Q8Rows q8, int n, int r0, int r1, float[] out, int outOffset, int outRows,
               Scratch scratch);

@@ -1,12 +1,24 @@
 package dev.tessera.kernels.simd;
 
+import dev.tessera.tensor.TensorType;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * Activation rows quantized to 8 bits per 32-element block (Q8_0 style: {@code x ≈ d·q},
- * {@code |q| ≤ 127}), stored as shorts in the group layout of {@link Lanes} so the integer kernels
- * load them without shuffling. Reused across calls: it grows, never shrinks.
+ * Activation rows converted to the format a weight type multiplies them in (ggml's
+ * {@code vec_dot_type}), with the arithmetic of llama.cpp's x86 CPU backend so that products
+ * agree with it:
+ * <ul>
+ * <li>{@code Q8_0}: per 32 elements {@code q = round-half-even(x·(127/amax))} and the scale
+ *     {@code d = amax/127} rounded to FP16;</li>
+ * <li>{@code Q8_1}: as Q8_0, plus {@code s = FP16(amax/127 · Σq)} (unrounded {@code d});</li>
+ * <li>{@code Q8_K}: per 256 elements, with {@code m} the element of largest magnitude (sign kept),
+ *     {@code q = min(127, round-half-even(−127/m · x))} and the float scale {@code d = 1/(−127/m)};</li>
+ * <li>{@code F16}, {@code BF16}: the values rounded to that precision ({@link #values} only).</li>
+ * </ul>
+ * Codes are stored as shorts in the group layout of {@link Lanes} so the integer kernels load them
+ * without shuffling. Reused across calls: it grows, never shrinks.
  */
 final class Q8Rows {
     int rows;
@@ -17,14 +29,23 @@ final class Q8Rows {
     /** Floats per row in {@link #d} and {@link #s} (blocks plus one vector of padding). */
     int blockStride;
     short[] q = new short[0];
-    /** Scale per block. */
+    /** Scale per 32-element block (a Q8_K super-block's scale repeated over its 8 blocks). */
     float[] d = new float[0];
-    /** {@code d · Σ q} per block (for the zero-point and min corrections). */
+    /** Per block, the format's {@code d·Σq} (for the zero-point and min corrections). */
     float[] s = new float[0];
     /** Per 16-element half block, in {@link #halfIndex} order: the block's scale. */
     float[] d16 = new float[0];
-    /** Per 16-element half block, in {@link #halfIndex} order: {@code d · Σ q} over the half. */
+    /**
+     * Per 16-element half block, in {@link #halfIndex} order: {@code d·Σq} over the half (Q8_1:
+     * the block's {@code s} on the first half and 0 on the second, as its weights' offsets are
+     * the same on both halves).
+     */
     float[] s16 = new float[0];
+    /**
+     * Row-major {@code rows × cols}: the values the products see ({@code d·q}, or the F16/BF16
+     * rounding), for the float kernels; filled only when asked for.
+     */
+    float[] values = new float[0];
 
     /**
      * For the interleaved 4-bit kernel, per row 16 ints per block: int {@code 2k} packs the codes of
@@ -32,6 +53,12 @@ final class Q8Rows {
      * {@code q[4k+2] − 16·q[4k]} and {@code q[4k+3] − 16·q[4k+1]} (wrapping; see {@link Q4Weight}).
      */
     int[] pairs = new int[0];
+
+    /**
+     * For the interleaved 8-bit kernel, per row 16 ints per block: int {@code m} packs the codes of
+     * elements {@code 2m} (low 16 bits) and {@code 2m+1} (high 16 bits); see {@link Q8Weight}.
+     */
+    int[] adjacent = new int[0];
 
     /** Floats per row in {@link #d16} and {@link #s16}. */
     int halfStride() {
@@ -54,15 +81,32 @@ final class Q8Rows {
         return g * 2 * Lanes.BLOCKS_PER_GROUP + h * Lanes.BLOCKS_PER_GROUP + j;
     }
 
-    /** Quantizes {@code n} rows of {@code cols} floats (a multiple of 32) from {@code x[offset..]}. */
-    void quantize(float[] x, int offset, int n, int cols) {
+    /**
+     * Converts {@code n} rows of {@code cols} floats from {@code x[offset..]} to {@code format}
+     * (Q8_0, Q8_1, Q8_K, F16 or BF16; cols a multiple of the format's block); with
+     * {@code wantValues} (always for F16/BF16) also fills {@link #values}.
+     */
+    void quantize(TensorType format, float[] x, int offset, int n, int cols, boolean wantValues) {
         this.rows = n;
         this.cols = cols;
+        if (format == TensorType.F16 || format == TensorType.BF16) {
+            ensureValues(n * cols);
+            if (format == TensorType.F16) roundToHalf(x, offset, values, n * cols);
+            else roundToBFloat16(x, offset, values, n * cols);
+            return;
+        }
+        if (cols % format.blockLength() != 0) {
+            throw new IllegalArgumentException("activation rows of " + cols + " floats: expected a multiple of "
+                    + format.blockLength() + " for " + format);
+        }
         this.blocks = cols / 32;
         this.rowStride = (blocks + Lanes.BLOCKS_PER_GROUP - 1) / Lanes.BLOCKS_PER_GROUP * Lanes.GROUP;
         this.blockStride = blocks + Lanes.FLOATS;
         if (q.length < n * rowStride) q = new short[n * rowStride];
-        if (pairs.length < n * blocks * 16) pairs = new int[n * blocks * 16];
+        if (pairs.length < n * blocks * 16) {
+            pairs = new int[n * blocks * 16];
+            adjacent = new int[n * blocks * 16];
+        }
         if (d.length < n * blockStride) {
             d = new float[n * blockStride];
             s = new float[n * blockStride];
@@ -71,10 +115,19 @@ final class Q8Rows {
             d16 = new float[n * halfStride()];
             s16 = new float[n * halfStride()];
         }
+        if (wantValues) ensureValues(n * cols);
         for (int i = 0; i < n; i++) {
             int xo = offset + i * cols;
             int qo = i * rowStride;
-            for (int b = 0; b < blocks; b++) quantizeBlock(x, xo + 32 * b, qo, b, i * blockStride + b);
+            switch (format) {
+                case Q8_0, Q8_1 -> {
+                    for (int b = 0; b < blocks; b++) quantizeBlock(x, xo + 32 * b, qo, i, b, format == TensorType.Q8_1);
+                }
+                case Q8_K -> {
+                    for (int sb = 0; sb < blocks / 8; sb++) quantizeSuperBlock(x, xo + 256 * sb, qo, i, 8 * sb);
+                }
+                default -> throw new IllegalArgumentException("activation format " + format + ": expected Q8_0, Q8_1, Q8_K, F16 or BF16");
+            }
             for (int b = 0; b < blocks; b++) {
                 for (int k = 0; k < 8; k++) {
                     int e = 32 * b + 4 * k;
@@ -82,35 +135,109 @@ final class Q8Rows {
                     int p = i * blocks * 16 + 16 * b + 2 * k;
                     pairs[p] = (q0 & 0xFFFF) | q1 << 16;
                     pairs[p + 1] = ((q2 - 16 * q0) & 0xFFFF) | (q3 - 16 * q1) << 16;
+                    adjacent[p] = (q0 & 0xFFFF) | q1 << 16;
+                    adjacent[p + 1] = (q2 & 0xFFFF) | q3 << 16;
+                }
+            }
+            if (wantValues) {
+                for (int b = 0; b < blocks; b++) {
+                    float db = d[i * blockStride + b];
+                    for (int e = 0; e < 32; e++) values[i * cols + 32 * b + e] = db * q[qo + index(32 * b + e)];
                 }
             }
         }
     }
 
-    /**
-     * One block: {@code d = amax/127}, {@code q = round-half-even(x/d)}. Rounding adds and subtracts
-     * 1.5·2^23, exact for |x/d| ≤ 127; the Vector API has no rounding operation.
-     */
-    private void quantizeBlock(float[] x, int xo, int qo, int b, int di) {
+    private void ensureValues(int size) {
+        if (values.length < size) values = new float[size];
+    }
+
+    /** One Q8_0/Q8_1 block: {@code id = 127/amax} (0 for an all-zero block), {@code d = FP16(amax/127)}. */
+    private void quantizeBlock(float[] x, int xo, int qo, int row, int b, boolean q81) {
         FloatVector amax = FloatVector.zero(Lanes.F);
         for (int e = 0; e < 32; e += Lanes.FLOATS) amax = amax.max(FloatVector.fromArray(Lanes.F, x, xo + e).abs());
-        float scale = amax.reduceLanes(VectorOperators.MAX) / 127;
-        float inv = scale != 0 ? 1 / scale : 0;
+        float max = amax.reduceLanes(VectorOperators.MAX);
+        float scale = max / 127;
+        float inv = max != 0 ? 127 / max : 0;
+        int[] sums = quantizeRange(x, xo, 32, inv, qo + index(32 * b), qo + index(32 * b + 16), false);
+        float dh = Float.float16ToFloat(Float.floatToFloat16(scale));
+        int sum0 = sums[0], sum1 = sums[1];
+        float sBlock = q81 ? Float.float16ToFloat(Float.floatToFloat16(scale * (sum0 + sum1))) : dh * (sum0 + sum1);
+        setScales(row, b, dh, sBlock, q81 ? sBlock : dh * sum0, q81 ? 0 : dh * sum1);
+    }
+
+    /**
+     * One Q8_K super-block of 8 blocks starting at block {@code b0}: the first element of largest
+     * magnitude sets {@code iscale = −127/m}; codes are clamped to 127 (only {@code m} itself can
+     * round to ±127 exactly, the clamp guards the other sign).
+     */
+    private void quantizeSuperBlock(float[] x, int xo, int qo, int row, int b0) {
+        FloatVector amaxV = FloatVector.zero(Lanes.F);
+        for (int e = 0; e < 256; e += Lanes.FLOATS) amaxV = amaxV.max(FloatVector.fromArray(Lanes.F, x, xo + e).abs());
+        float amax = amaxV.reduceLanes(VectorOperators.MAX);
+        float m = 0;
+        for (int e = 0; e < 256 && amax != 0; e += Lanes.FLOATS) {
+            FloatVector v = FloatVector.fromArray(Lanes.F, x, xo + e);
+            VectorMask<Float> hit = v.abs().eq(amax);
+            if (hit.anyTrue()) {
+                m = v.lane(hit.firstTrue());
+                break;
+            }
+        }
+        float iscale = amax != 0 ? -127f / m : 0;
+        float scale = amax != 0 ? 1 / iscale : 0;
+        for (int k = 0; k < 8; k++) {
+            int b = b0 + k;
+            int[] sums = quantizeRange(x, xo + 32 * k, 32, iscale, qo + index(32 * b), qo + index(32 * b + 16), true);
+            setScales(row, b, scale, scale * (sums[0] + sums[1]), scale * sums[0], scale * sums[1]);
+        }
+    }
+
+    private final int[] halfSums = new int[2];
+
+    /**
+     * {@code q = round-half-even(x·inv)} for 32 elements (optionally at most 127), the first 16
+     * stored at {@code q[lo..]}, the rest at {@code q[hi..]}; returns the two halves' code sums.
+     * Rounding adds and subtracts 1.5·2^23, exact for |x·inv| ≤ 2^22; the Vector API has no
+     * rounding operation.
+     */
+    private int[] quantizeRange(float[] x, int xo, int len, float inv, int lo, int hi, boolean clamp) {
         FloatVector sum0 = FloatVector.zero(Lanes.F), sum1 = sum0;
-        for (int e = 0; e < 32; e += Lanes.FLOATS) {
+        for (int e = 0; e < len; e += Lanes.FLOATS) {
             FloatVector r = FloatVector.fromArray(Lanes.F, x, xo + e).mul(inv).add(ROUNDER).sub(ROUNDER);
+            if (clamp) r = r.min(127f);
             if (e < 16) sum0 = sum0.add(r);
             else sum1 = sum1.add(r);
-            r.convertShape(VectorOperators.F2S, Lanes.S_HALF, 0).reinterpretAsShorts().intoArray(q, qo + index(32 * b + e));
+            r.convertShape(VectorOperators.F2S, Lanes.S_HALF, 0).reinterpretAsShorts().intoArray(q, (e < 16 ? lo + e : hi + e - 16));
         }
-        float s0 = scale * sum0.reduceLanes(VectorOperators.ADD), s1 = scale * sum1.reduceLanes(VectorOperators.ADD);
+        halfSums[0] = (int) sum0.reduceLanes(VectorOperators.ADD);
+        halfSums[1] = (int) sum1.reduceLanes(VectorOperators.ADD);
+        return halfSums;
+    }
+
+    private void setScales(int row, int b, float scale, float sBlock, float sHalf0, float sHalf1) {
+        int di = row * blockStride + b;
         d[di] = scale;
-        s[di] = s0 + s1;
-        int row = di / blockStride, h0 = row * halfStride() + halfIndex(b, 0), h1 = row * halfStride() + halfIndex(b, 1);
+        s[di] = sBlock;
+        int h0 = row * halfStride() + halfIndex(b, 0), h1 = row * halfStride() + halfIndex(b, 1);
         d16[h0] = scale;
         d16[h1] = scale;
-        s16[h0] = s0;
-        s16[h1] = s1;
+        s16[h0] = sHalf0;
+        s16[h1] = sHalf1;
+    }
+
+    /** Round to nearest even FP16 (the F16C conversion ggml uses), back to float. */
+    private static void roundToHalf(float[] x, int offset, float[] out, int count) {
+        for (int i = 0; i < count; i++) out[i] = Float.float16ToFloat(Float.floatToFloat16(x[offset + i]));
+    }
+
+    /** Round to nearest even BF16, NaNs kept quiet, as ggml's FP32→BF16 conversion. */
+    private static void roundToBFloat16(float[] x, int offset, float[] out, int count) {
+        for (int i = 0; i < count; i++) {
+            int bits = Float.floatToRawIntBits(x[offset + i]);
+            int r = (bits & 0x7FFFFFFF) > 0x7F800000 ? (bits >>> 16 | 64) << 16 : (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16 << 16;
+            out[i] = Float.intBitsToFloat(r);
+        }
     }
 
     private static final float ROUNDER = 0x1.8p23f;

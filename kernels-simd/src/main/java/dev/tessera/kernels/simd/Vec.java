@@ -35,18 +35,12 @@ final class Vec {
         for (; i < n; i++) a[ao + i] = cap * (float) Math.tanh(a[ao + i] * inv);
     }
 
-    /** {@code g = silu(g)·u}. */
+    /**
+     * {@code g = silu(g)·u} with llama.cpp's arithmetic ({@link GgmlExp#siluMul}), so that the
+     * products quantized next agree with it.
+     */
     static void swiglu(float[] g, int go, float[] u, int uo, int n) {
-        int i = 0;
-        for (; i + Lanes.FLOATS <= n; i += Lanes.FLOATS) {
-            FloatVector x = FloatVector.fromArray(Lanes.F, g, go + i);
-            FloatVector silu = x.div(x.neg().lanewise(VectorOperators.EXP).add(1f));
-            silu.mul(FloatVector.fromArray(Lanes.F, u, uo + i)).intoArray(g, go + i);
-        }
-        for (; i < n; i++) {
-            float x = g[go + i];
-            g[go + i] = x / (1 + (float) Math.exp(-x)) * u[uo + i];
-        }
+        GgmlExp.siluMul(g, go, u, uo, n);
     }
 
     /** {@code g = gelu_tanh(g)·u}. */
@@ -65,18 +59,20 @@ final class Vec {
         }
     }
 
-    /** {@code out = x / sqrt(mean(x²) + eps) · gain} for one row. */
+    /**
+     * {@code out = x / sqrt(mean(x²) + eps) · gain} for one row, rounded as llama.cpp does: the
+     * float squares summed in double (exact enough that the order does not matter), the mean and
+     * {@code 1/sqrt(mean + eps)} in float.
+     */
     static void rmsNorm(float[] x, int xo, float[] gain, float[] out, int oo, int n, float eps) {
-        FloatVector ss = FloatVector.zero(Lanes.F);
-        int i = 0;
-        for (; i + Lanes.FLOATS <= n; i += Lanes.FLOATS) {
-            FloatVector v = FloatVector.fromArray(Lanes.F, x, xo + i);
-            ss = v.fma(v, ss);
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            float sq = x[xo + j] * x[xo + j];
+            sum += sq;
         }
-        float sum = ss.reduceLanes(VectorOperators.ADD);
-        for (int j = i; j < n; j++) sum += x[xo + j] * x[xo + j];
-        float inv = (float) (1.0 / Math.sqrt(sum / n + eps));
-        i = 0;
+        float mean = (float) (sum / n);
+        float inv = 1f / (float) Math.sqrt(mean + eps);
+        int i = 0;
         for (; i + Lanes.FLOATS <= n; i += Lanes.FLOATS) {
             FloatVector.fromArray(Lanes.F, x, xo + i).mul(inv).mul(FloatVector.fromArray(Lanes.F, gain, i)).intoArray(out, oo + i);
         }

@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -47,23 +48,29 @@ class CpuBackendTest {
     }
 
     /**
-     * Error bound of a kernel dot product against the exact one: float rounding, plus for quantized
-     * weights the rounding of the activations to 8 bits per block (at most half a step,
-     * {@code amax/254}, per element).
+     * Error bound of a kernel dot product against the exact one: float rounding, plus the rounding
+     * of the activations to the weight's activation format: for quantized weights 8 bits per block
+     * of 32 (256 for the K-quants), at most half a step ({@code amax/254}) per element; for F16 and
+     * BF16 weights half an ulp of that type (2^-11, 2^-8 relative).
      */
     static double dotTolerance(TensorType type, float[] w, float[] x, int xOffset) {
+        int block = type.blockLength() == 256 ? 256 : 32;
         double abs = 0, quant = 0;
-        for (int b = 0; b < w.length / 32 || (b == 0 && w.length < 32); b++) {
+        for (int b = 0; b < w.length / block || (b == 0 && w.length < block); b++) {
             double amax = 0, wabs = 0;
-            for (int e = 32 * b; e < Math.min(w.length, 32 * b + 32); e++) {
+            for (int e = block * b; e < Math.min(w.length, block * b + block); e++) {
                 amax = Math.max(amax, Math.abs(x[xOffset + e]));
                 wabs += Math.abs(w[e]);
                 abs += Math.abs(w[e] * x[xOffset + e]);
             }
             quant += wabs * amax / 254;
         }
-        boolean q8 = type.isQuantized();
-        return (q8 ? 1.001 * quant : 0) + 2e-6 * abs + 1e-6;
+        double rounding = switch (type) {
+            case F16 -> 0x1p-11 * abs;
+            case BF16 -> 0x1p-8 * abs;
+            default -> type.isQuantized() ? 1.001 * quant : 0;
+        };
+        return rounding + 2e-6 * abs + 1e-6;
     }
 
     @ParameterizedTest
@@ -86,6 +93,34 @@ class CpuBackendTest {
                 }
             }
         }
+    }
+
+    /**
+     * One fused job over several weights (mixed types, row counts that are not multiples of the row
+     * groups or chunks) gives each output exactly what its own matmul gives.
+     */
+    @Test
+    void fusedMatmulsEqualSeparateOnes() {
+        int cols = 256;
+        TensorType[] types = {TensorType.Q4_0, TensorType.Q8_0, TensorType.Q6_K, TensorType.F16};
+        int[] rows = {45, 7, 300, 33};
+        Weight[] ws = new Weight[types.length];
+        for (int k = 0; k < ws.length; k++) {
+            ws[k] = CPU.load(dev.tessera.kernels.simd.bench.RandomTensors.of("blk.0.w" + k, types[k], rows[k], cols, 11 + k, java.lang.foreign.Arena.ofAuto()));
+        }
+        Random rnd = new Random(5);
+        for (int n : new int[] {1, 3, 9}) {
+            Buffer x = buffer(CPU, gaussian(rnd, n * cols));
+            Buffer[] fused = new Buffer[ws.length];
+            for (int k = 0; k < ws.length; k++) fused[k] = CPU.allocate((long) n * rows[k]);
+            CPU.matmuls(ws, x, n, fused);
+            for (int k = 0; k < ws.length; k++) {
+                Buffer alone = CPU.allocate((long) n * rows[k]);
+                CPU.matmul(ws[k], x, n, alone);
+                assertArrayEquals(read(alone), read(fused[k]), types[k] + " n=" + n);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> CPU.matmuls(ws, CPU.allocate(cols), 1, new Buffer[1]));
     }
 
     @Test
@@ -282,10 +317,15 @@ class CpuBackendTest {
                     ks[s] = f.keys()[s][h / group];
                     vs[s] = f.values()[s][h / group];
                 }
+                boolean f16 = f.cache().type() == TensorType.F16;
+                // an F16 cache works as llama.cpp's: queries rounded to F16, probabilities too (half an ulp, 2^-11 relative, each)
+                if (f16) for (int d = 0; d < hd; d++) qh[d] = Float.float16ToFloat(Float.floatToFloat16(qh[d]));
                 float[] want = Reference.attend(qh, ks, vs, allowed[i], p.scale(), p.softcap());
+                double vmax = 0;
+                for (float[] row : vs) for (float e : row) vmax = Math.max(vmax, Math.abs(e));
                 for (int d = 0; d < hd; d++) {
-                    assertEquals(want[d], got[(i * p.heads() + h) * hd + d], 2e-5 * (1 + Math.abs(want[d])),
-                            "query " + i + " head " + h + " dim " + d);
+                    double tol = 2e-5 * (1 + Math.abs(want[d])) + (f16 ? 0x1p-11 * vmax : 0);
+                    assertEquals(want[d], got[(i * p.heads() + h) * hd + d], tol, "query " + i + " head " + h + " dim " + d);
                 }
             }
         }
