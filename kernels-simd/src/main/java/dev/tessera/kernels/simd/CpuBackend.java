@@ -77,8 +77,8 @@ public final class CpuBackend implements Backend {
         PackedWeight packed = switch (tensor.type()) {
             case F32, F16, BF16 -> new FloatWeight(tensor);
             case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor, parallel);
-            case Q8_0 -> Q8Weight.pack(tensor, parallel);
-            case Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor, parallel);
+            case Q8_0, Q6_K -> Q8Weight.pack(tensor, parallel);
+            case Q5_0, Q5_1, Q2_K, Q3_K, Q5_K -> Int8Weight.pack(tensor, parallel);
             // Tessera's int8/int4 group types: IntqDot's fused kernels read the file layout as is.
             case INT8_G32, INT8_G64, INT8_G128, INT4_G32, INT4_G64, INT4_G128, INT4A_G32, INT4A_G64, INT4A_G128 -> null;
             default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
