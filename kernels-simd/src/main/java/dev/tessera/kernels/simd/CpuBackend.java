@@ -178,7 +178,8 @@ public final class CpuBackend implements Backend {
         // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
         // neighbour then costs one chunk, not half the matrix.
         // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight and Q8Weight.
-        int chunk = Math.max(16, matmulJob.totalRows / (parallel.threads() * 8) / 16 * 16);
+        // About 8 chunks per thread and weight, as when each product ran alone.
+        int chunk = Math.max(16, matmulJob.totalRows / (parallel.threads() * 8 * matmulJob.count) / 16 * 16);
         parallel.chunks(matmulJob.start(xb, n, chunk), 1, matmulJob);
     }
 
@@ -346,7 +347,7 @@ public final class CpuBackend implements Backend {
         private final int[] rows = new int[MAX];
         /** Index of the first chunk of each weight, and one past the last weight's chunks. */
         private final int[] firstChunk = new int[MAX + 1];
-        private int count;
+        int count;
         int totalRows;
         private CpuBuffer x;
         private int n;
