@@ -77,8 +77,8 @@ public final class CpuBackend implements Backend {
         PackedWeight packed = switch (tensor.type()) {
             case F32, F16, BF16 -> new FloatWeight(tensor);
             case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor, parallel);
-            case Q8_0 -> Q8Weight.pack(tensor, parallel);
-            case Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor, parallel);
+            case Q8_0, Q6_K -> Q8Weight.pack(tensor, parallel);
+            case Q5_0, Q5_1, Q2_K, Q3_K, Q5_K -> Int8Weight.pack(tensor, parallel);
             // Tessera's int8/int4 group types: IntqDot's fused kernels read the file layout as is.
             case INT8_G32, INT8_G64, INT8_G128, INT4_G32, INT4_G64, INT4_G128, INT4A_G32, INT4A_G64, INT4A_G128 -> null;
             default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
@@ -197,7 +197,8 @@ public final class CpuBackend implements Backend {
         // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
         // neighbour then costs one chunk, not half the matrix.
         // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight and Q8Weight.
-        int chunk = Math.max(16, matmulJob.totalRows / (parallel.threads() * 8) / 16 * 16);
+        // About 8 chunks per thread and weight, as when each product ran alone.
+        int chunk = Math.max(16, matmulJob.totalRows / (parallel.threads() * 8 * matmulJob.count) / 16 * 16);
         parallel.chunks(matmulJob.start(xs, xo, n, chunk), 1, matmulJob);
     }
 
@@ -365,7 +366,7 @@ public final class CpuBackend implements Backend {
         private final int[] rows = new int[MAX];
         /** Index of the first chunk of each weight, and one past the last weight's chunks. */
         private final int[] firstChunk = new int[MAX + 1];
-        private int count;
+        int count;
         int totalRows;
         private float[] x;
         private int xOffset;

@@ -28,7 +28,7 @@ final class Q4Pack {
     private Q4Pack() {}
 
     static void fill(Tensor t, Parallel parallel, byte[] qs, short[] dh, float[] scales, float[] offsets,
-                     byte[] kScales, byte[] kMins, short[] kd, short[] kdMin) {
+                     byte[] kScales, byte[] kMins, float[] kd, float[] kdMin) {
         TensorType type = t.type();
         int rows = Math.toIntExact(t.rows());
         int blocks = Math.toIntExact(t.cols() / 32);
@@ -78,16 +78,16 @@ final class Q4Pack {
 
     /**
      * Q4_K super-blocks of one group ({@code y = d·sc·q − dmin·m} per sub-block): the 6-bit scales and
-     * mins as bytes per sub-block, the FP16 {@code d, dmin} per super-block, all per row.
+     * mins as bytes per sub-block, {@code d} and {@code −dmin} per super-block as floats, all per row.
      */
     private static void kGroup(MemorySegment src, long row0, long rowBytes, int g, int blocks, int valid, int[] words,
-                               byte[] packedScales, byte[] qs, byte[] kScales, byte[] kMins, short[] kd, short[] kdMin) {
+                               byte[] packedScales, byte[] qs, byte[] kScales, byte[] kMins, float[] kd, float[] kdMin) {
         for (int sb = 0; sb < blocks / 8; sb++) {
             int slot0 = (g * blocks + 8 * sb) * R, superSlot = (g * (blocks / 8) + sb) * R;
             for (int j = 0; j < valid; j++) {
                 long o = row0 + j * rowBytes + 144L * sb;
-                kd[superSlot + j] = src.get(LittleEndian.SHORT, o);
-                kdMin[superSlot + j] = src.get(LittleEndian.SHORT, o + 2);
+                kd[superSlot + j] = Float.float16ToFloat(src.get(LittleEndian.SHORT, o));
+                kdMin[superSlot + j] = -Float.float16ToFloat(src.get(LittleEndian.SHORT, o + 2));
                 MemorySegment.copy(src, java.lang.foreign.ValueLayout.JAVA_BYTE, o + 4, packedScales, 0, 12);
                 for (int sub = 0; sub < 8; sub++) {
                     kScales[slot0 + sub * R + j] = (byte) SubBlocks.kScale(packedScales, 0, sub);

@@ -29,9 +29,9 @@ import jdk.incubator.vector.VectorShuffle;
  *
  * <p>Scales ({@code y = scale·q + offset}): Q4_0 keeps its FP16 scales ({@code dh}, converted in
  * registers, so it streams 18 bytes per block as the file does) with the offset {@code −8·d}; Q4_K
- * keeps its 6-bit scales and mins as bytes per block and its FP16 {@code d, dmin} per super-block,
- * multiplied in registers ({@code d·sc, −dmin·m}, the same float products ggml forms), so it streams
- * 18.5 bytes per 32 weights (the file 18); Q4_1 keeps a float scale and offset per block. The offset
+ * keeps its 6-bit scales and mins as bytes per block and its {@code d, −dmin} per super-block as
+ * floats, multiplied in registers ({@code d·sc, −dmin·m}, the same float products ggml forms), so it
+ * streams 19 bytes per 32 weights (the file 18); Q4_1 keeps a float scale and offset per block. The offset
  * term {@code Σ_b offset·(d_x·Σ qx)} is one more FMA per block and group.
  */
 final class Q4Weight implements PackedWeight {
@@ -51,15 +51,15 @@ final class Q4Weight implements PackedWeight {
     /** Q4_K: 6-bit scale and min per (group, block, row); else null. */
     final byte[] kScales;
     final byte[] kMins;
-    /** Q4_K: FP16 {@code d} and {@code dmin} per (group, super-block, row); else null. */
-    final short[] kd;
-    final short[] kdMin;
+    /** Q4_K: {@code d} and {@code −dmin} per (group, super-block, row) as floats (1 byte per 32 weights); else null. */
+    final float[] kd;
+    final float[] kdMin;
 
     /** Q8_0 for Q4_0, Q8_1 for Q4_1, Q8_K for Q4_K. */
     private final TensorType activations;
 
     private Q4Weight(int rows, int blocks, byte[] qs, short[] dh, float[] scales, float[] offsets,
-                     byte[] kScales, byte[] kMins, short[] kd, short[] kdMin, TensorType activations) {
+                     byte[] kScales, byte[] kMins, float[] kd, float[] kdMin, TensorType activations) {
         this.rows = rows;
         this.blocks = blocks;
         this.rowGroups = (rows + R - 1) / R;
@@ -88,8 +88,8 @@ final class Q4Weight implements PackedWeight {
         float[] offsets = type == TensorType.Q4_1 ? new float[(int) slots + Lanes.FLOATS] : null;
         byte[] kScales = q4k ? new byte[(int) slots + Lanes.FLOATS] : null;
         byte[] kMins = q4k ? new byte[(int) slots + Lanes.FLOATS] : null;
-        short[] kd = q4k ? new short[(int) slots / 8 + Lanes.FLOATS] : null;
-        short[] kdMin = q4k ? new short[(int) slots / 8 + Lanes.FLOATS] : null;
+        float[] kd = q4k ? new float[(int) slots / 8 + Lanes.FLOATS] : null;
+        float[] kdMin = q4k ? new float[(int) slots / 8 + Lanes.FLOATS] : null;
         Q4Pack.fill(t, parallel, qs, dh, scales, offsets, kScales, kMins, kd, kdMin);
         return new Q4Weight(rows, blocks, qs, dh, scales, offsets, kScales, kMins, kd, kdMin, ReferenceDot.activationType(type));
     }
@@ -113,8 +113,17 @@ final class Q4Weight implements PackedWeight {
 
     /** The {@code R} rows of group {@code g} against activation row {@code i}; stores the first {@code valid}. */
     private void group(Q8Rows a, int i, int g, float[] out, int o, int valid) {
+        if (dh != null) groupQ40(a, i, g, out, o, valid);
+        else if (kd != null) groupQ4K(a, i, g, out, o, valid);
+        else groupQ41(a, i, g, out, o, valid);
+    }
+
+    // One method per scale layout, each with its block sum written out: vectors cross no call
+    // boundary other than the tiny helpers, since a call C2 leaves out of line (a large compiled
+    // callee) boxes the vectors it returns, which allocates per block.
+
+    private void groupQ40(Q8Rows a, int i, int g, float[] out, int o, int valid) {
         FloatVector acc = FloatVector.zero(Lanes.F), corr = acc;
-        FloatVector superD = acc, superMin = acc; // Q4_K: the current super-block's d and −dmin per row
         int pb = i * a.blocks * 16, db = i * a.blockStride;
         int[] pairs = a.pairs;
         for (int b = 0; b < blocks; b++) {
@@ -128,41 +137,78 @@ final class Q4Weight implements PackedWeight {
                 s = s.add(w.mul(x0)).add(w.lanewise(VectorOperators.LSHR, 4).mul(xm));
             }
             IntVector si = s.reinterpretAsInts();
-            IntVector sum = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(si.lanewise(VectorOperators.ASHR, 16));
-            int slot = (g * blocks + b) * R;
-            FloatVector dw, off;
-            if (dh != null) {
-                dw = Half.load(dh, slot);
-                off = dw;
-            } else if (kd != null) {
-                if ((b & 7) == 0) {
-                    superD = Half.load(kd, (g * blocks / 8 + b / 8) * R);
-                    superMin = Half.load(kdMin, (g * blocks / 8 + b / 8) * R).neg();
-                }
-                dw = bytes(kScales, slot).mul(superD);
-                off = bytes(kMins, slot).mul(superMin);
-            } else {
-                dw = FloatVector.fromArray(Lanes.F, scales, slot);
-                off = FloatVector.fromArray(Lanes.F, offsets, slot);
-            }
-            acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(dw.mul(a.d[db + b]), acc);
-            corr = off.fma(FloatVector.broadcast(Lanes.F, a.s[db + b]), corr);
+            FloatVector sum = (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0);
+            FloatVector dw = Half.load(dh, (g * blocks + b) * R);
+            acc = sum.fma(dw.mul(a.d[db + b]), acc);
+            corr = dw.fma(FloatVector.broadcast(Lanes.F, a.s[db + b]), corr);
         }
-        FloatVector res = dh != null ? corr.mul(-8f).add(acc) : acc.add(corr);
-        if (valid == R) res.intoArray(out, o);
-        else res.intoArray(out, o, Lanes.F.indexInRange(0, valid));
+        storeRows(corr.mul(-8f).add(acc), out, o, valid);
+    }
+
+    private void groupQ4K(Q8Rows a, int i, int g, float[] out, int o, int valid) {
+        FloatVector acc = FloatVector.zero(Lanes.F), corr = acc;
+        int pb = i * a.blocks * 16, db = i * a.blockStride;
+        int[] pairs = a.pairs;
+        for (int b = 0; b < blocks; b++) {
+            int base = (g * blocks + b) * 8 * CHUNK, pp = pb + 16 * b;
+            ShortVector s = ShortVector.zero(Lanes.S);
+            for (int k = 0; k < 8; k++) {
+                ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, base + k * CHUNK)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
+                ShortVector x0 = IntVector.broadcast(Lanes.I, pairs[pp + 2 * k]).reinterpretAsShorts();
+                ShortVector xm = IntVector.broadcast(Lanes.I, pairs[pp + 2 * k + 1]).reinterpretAsShorts();
+                s = s.add(w.mul(x0)).add(w.lanewise(VectorOperators.LSHR, 4).mul(xm));
+            }
+            IntVector si = s.reinterpretAsInts();
+            FloatVector sum = (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0);
+            int slot = (g * blocks + b) * R, superSlot = (g * blocks / 8 + b / 8) * R;
+            acc = sum.fma(bytes(kScales, slot).mul(FloatVector.fromArray(Lanes.F, kd, superSlot)).mul(a.d[db + b]), acc);
+            corr = bytes(kMins, slot).mul(FloatVector.fromArray(Lanes.F, kdMin, superSlot)).fma(FloatVector.broadcast(Lanes.F, a.s[db + b]), corr);
+        }
+        storeRows(acc.add(corr), out, o, valid);
+    }
+
+    private void groupQ41(Q8Rows a, int i, int g, float[] out, int o, int valid) {
+        FloatVector acc = FloatVector.zero(Lanes.F), corr = acc;
+        int pb = i * a.blocks * 16, db = i * a.blockStride;
+        int[] pairs = a.pairs;
+        for (int b = 0; b < blocks; b++) {
+            int base = (g * blocks + b) * 8 * CHUNK, pp = pb + 16 * b;
+            ShortVector s = ShortVector.zero(Lanes.S);
+            for (int k = 0; k < 8; k++) {
+                ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, base + k * CHUNK)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
+                ShortVector x0 = IntVector.broadcast(Lanes.I, pairs[pp + 2 * k]).reinterpretAsShorts();
+                ShortVector xm = IntVector.broadcast(Lanes.I, pairs[pp + 2 * k + 1]).reinterpretAsShorts();
+                s = s.add(w.mul(x0)).add(w.lanewise(VectorOperators.LSHR, 4).mul(xm));
+            }
+            IntVector si = s.reinterpretAsInts();
+            FloatVector sum = (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0);
+            int slot = (g * blocks + b) * R;
+            acc = sum.fma(FloatVector.fromArray(Lanes.F, scales, slot).mul(a.d[db + b]), acc);
+            corr = FloatVector.fromArray(Lanes.F, offsets, slot).fma(FloatVector.broadcast(Lanes.F, a.s[db + b]), corr);
+        }
+        storeRows(acc.add(corr), out, o, valid);
+    }
+
+    private static void storeRows(FloatVector v, float[] out, int o, int valid) {
+        if (valid == R) v.intoArray(out, o);
+        else v.intoArray(out, o, Lanes.F.indexInRange(0, valid));
     }
 
     /** {@code R} unsigned bytes from {@code src[slot..]} as floats. */
     private static FloatVector bytes(byte[] src, int slot) {
-        return (FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, src, slot).convertShape(VectorOperators.B2F, Lanes.F, 0);
+        return (FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, src, slot).convertShape(VectorOperators.B2I, Lanes.I, 0).convert(VectorOperators.I2F, 0);
     }
 
     /** Scales of group {@code g}'s rows in block {@code b}. */
     private FloatVector scale(int g, int b) {
         int slot = (g * blocks + b) * R;
         if (dh != null) return Half.load(dh, slot);
-        if (kd != null) return bytes(kScales, slot).mul(Half.load(kd, (g * blocks / 8 + b / 8) * R));
+        if (kd != null) return bytes(kScales, slot).mul(FloatVector.fromArray(Lanes.F, kd, (g * blocks / 8 + b / 8) * R));
         return FloatVector.fromArray(Lanes.F, scales, slot);
     }
 
@@ -170,7 +216,7 @@ final class Q4Weight implements PackedWeight {
     private FloatVector offset(int g, int b) {
         int slot = (g * blocks + b) * R;
         if (dh != null) return Half.load(dh, slot).mul(-8f);
-        if (kd != null) return bytes(kMins, slot).mul(Half.load(kdMin, (g * blocks / 8 + b / 8) * R).neg());
+        if (kd != null) return bytes(kMins, slot).mul(FloatVector.fromArray(Lanes.F, kdMin, (g * blocks / 8 + b / 8) * R));
         return FloatVector.fromArray(Lanes.F, offsets, slot);
     }
 

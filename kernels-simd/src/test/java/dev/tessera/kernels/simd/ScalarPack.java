@@ -14,8 +14,8 @@ import java.lang.foreign.ValueLayout;
 final class ScalarPack {
     private ScalarPack() {}
 
-    record Q4Arrays(byte[] qs, short[] dh, float[] scales, float[] offsets, byte[] kScales, byte[] kMins, short[] kd,
-                    short[] kdMin) {}
+    record Q4Arrays(byte[] qs, short[] dh, float[] scales, float[] offsets, byte[] kScales, byte[] kMins, float[] kd,
+                    float[] kdMin) {}
 
     record Int8Arrays(byte[] codes, float[] scales, float[] offsets) {}
 
@@ -33,8 +33,8 @@ final class ScalarPack {
         float[] offsets = type == TensorType.Q4_1 ? new float[slots + Lanes.FLOATS] : null;
         byte[] kScales = q4k ? new byte[slots + Lanes.FLOATS] : null;
         byte[] kMins = q4k ? new byte[slots + Lanes.FLOATS] : null;
-        short[] kd = q4k ? new short[slots / 8 + Lanes.FLOATS] : null;
-        short[] kdMin = q4k ? new short[slots / 8 + Lanes.FLOATS] : null;
+        float[] kd = q4k ? new float[slots / 8 + Lanes.FLOATS] : null;
+        float[] kdMin = q4k ? new float[slots / 8 + Lanes.FLOATS] : null;
         int rowBytes = Math.toIntExact(t.rowBytes());
         byte[] row = new byte[rowBytes], codes = new byte[32];
         float[] sc = new float[2], off = new float[2];
@@ -54,8 +54,8 @@ final class ScalarPack {
                     int o = 144 * (b / 8), superSlot = (g * (blocks / 8) + b / 8) * r4 + j;
                     kScales[slot] = (byte) SubBlocks.kScale(row, o + 4, b % 8);
                     kMins[slot] = (byte) SubBlocks.kMin(row, o + 4, b % 8);
-                    kd[superSlot] = (short) ((row[o] & 0xFF) | row[o + 1] << 8);
-                    kdMin[superSlot] = (short) ((row[o + 2] & 0xFF) | row[o + 3] << 8);
+                    kd[superSlot] = Float.float16ToFloat((short) ((row[o] & 0xFF) | row[o + 1] << 8));
+                    kdMin[superSlot] = -Float.float16ToFloat((short) ((row[o + 2] & 0xFF) | row[o + 3] << 8));
                 } else {
                     SubBlocks.split(type, row, b, codes, sc, off);
                     scales[slot] = sc[0];
