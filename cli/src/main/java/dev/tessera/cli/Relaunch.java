@@ -34,6 +34,26 @@ final class Relaunch {
         return ModuleLayer.boot().findModule(VECTOR_MODULE).isEmpty();
     }
 
+    /** The child's command line: the user's JVM options, then the module, the marker and the tuning. */
+    static List<String> command(String java, List<String> userArgs, Path jar, String[] args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(userArgs);
+        // A small young generation unless the user sized it: the heap is almost all long-lived weights
+        // and KV cache, nothing is allocated per token, and the young regions G1 grows while loading
+        // would stay resident for the whole run (1B Q4_0 decode RSS 1373 -> 1202 MiB).
+        if (userArgs.stream().noneMatch(a -> a.startsWith("-Xmn") || a.contains("NewSize"))) cmd.add("-Xmn32m");
+        cmd.add("--add-modules=" + VECTOR_MODULE);
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-D" + MARKER + "=true");
+        cmd.addAll(TUNING);
+        cmd.add("-cp");
+        cmd.add(jar.toString());
+        cmd.add(Main.class.getName());
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
     /** Runs the child JVM to completion and returns its exit code, or empty if relaunching is impossible. */
     static Optional<Integer> run(String[] args) {
         if (Boolean.getBoolean(MARKER)) return Optional.empty();
@@ -45,22 +65,7 @@ final class Relaunch {
         }
         String java = ProcessHandle.current().info().command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> cmd = new ArrayList<>();
-        cmd.add(java);
-        List<String> userArgs = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        cmd.addAll(userArgs);
-        // Serial GC unless the user picked one: the heap is almost all long-lived weights and KV cache,
-        // nothing is allocated per token, and G1 would keep a few hundred MB of young regions touched
-        // while loading resident for the whole run (1B Q4_0 decode RSS 1.37 -> 1.19 GiB).
-        if (userArgs.stream().noneMatch(a -> a.matches("-XX:\\+Use\\w+GC"))) cmd.add("-XX:+UseSerialGC");
-        cmd.add("--add-modules=" + VECTOR_MODULE);
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("-D" + MARKER + "=true");
-        cmd.addAll(TUNING);
-        cmd.add("-cp");
-        cmd.add(jar.toString());
-        cmd.add(Main.class.getName());
-        cmd.addAll(List.of(args));
+        List<String> cmd = command(java, ManagementFactory.getRuntimeMXBean().getInputArguments(), jar, args);
         // Ctrl-C reaches the whole process group: the child decides what it means (chat stops a reply),
         // so this parent must not die of it and leave the child orphaned.
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
