@@ -187,7 +187,7 @@ public final class CpuBackend implements Backend {
         float[] xs = xb.data;
         int xo = xb.offset;
         if (format != TensorType.F32) {
-            boolean floats = format == TensorType.F16 || format == TensorType.BF16 || n >= FloatGemm.MIN_BATCH;
+            boolean floats = format == TensorType.F16 || format == TensorType.BF16 || matmulJob.readsValues(n);
             q8.quantize(format, xb.data, xb.offset, n, cols, floats);
             if (floats) {
                 xs = q8.values;
@@ -387,6 +387,11 @@ public final class CpuBackend implements Backend {
             outs[count] = out;
             this.rows[count++] = rows;
             totalRows += rows;
+        }
+
+        boolean readsValues(int n) {
+            for (int k = 0; k < count; k++) if (ws[k].readsValues(n)) return true;
+            return false;
         }
 
         /** The activation format all the collected weights share. */

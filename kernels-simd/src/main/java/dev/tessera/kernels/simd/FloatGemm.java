@@ -4,11 +4,12 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * The batched (prefill) path: each tile of 4 weight rows is decoded once to floats in per-thread
- * scratch, then multiplied with the activation rows two at a time in float FMAs (8 accumulators,
- * 6 loads per 8 FMAs, which fits AVX2's 16 registers). For a batch of more than a few rows this
- * beats the integer kernels, whose per-block scale work repeats for every activation row; and the
- * activations stay unquantized.
+ * The batched (prefill) path for weights without a 4-bit integer kernel: each tile of
+ * {@link #TILE_ROWS} weight rows is decoded once to floats in per-thread scratch, then each quad of
+ * activation rows meets the tile's rows 4 at a time in float FMAs (16 accumulators, 8 loads per 16
+ * FMAs, sized for AVX-512's 32 registers; the quad stays in L1 across the tile). For a batch of more than a few rows this beats the
+ * 8-bit integer kernels, whose per-block widening and scale work repeats for every activation row;
+ * and the activations stay unquantized.
  */
 final class FloatGemm {
     /** Batches at least this large take this path (measured crossover of the Q4_0 integer kernel). */
@@ -22,55 +23,81 @@ final class FloatGemm {
         void decodeRow(int r, float[] dst, int offset);
     }
 
+    /** Weight rows decoded per tile; each activation quad meets all of them while it is in L1. */
+    private static final int TILE_ROWS = 8;
+
     static void rows(RowDecoder w, int cols, float[] x, int xOffset, int n, int r0, int r1,
                      float[] out, int outOffset, int outRows, Scratch scratch) {
-        float[] t = scratch.tile(4 * cols);
+        float[] t = scratch.tile(TILE_ROWS * cols);
         int vec = cols / Lanes.FLOATS * Lanes.FLOATS;
-        for (int r = r0; r < r1; r += 4) {
-            int rr = Math.min(4, r1 - r);
+        for (int r = r0; r < r1; r += TILE_ROWS) {
+            int rr = Math.min(TILE_ROWS, r1 - r), quads = rr / 4 * 4;
             for (int k = 0; k < rr; k++) w.decodeRow(r + k, t, k * cols);
-            if (rr < 4) {
-                for (int k = 0; k < rr; k++) {
-                    for (int i = 0; i < n; i++) out[outOffset + i * outRows + r + k] = dot(t, k * cols, x, xOffset + i * cols, cols, vec);
-                }
-                continue;
-            }
             int i = 0;
-            for (; i + 2 <= n; i += 2) tile4x2(t, cols, vec, x, xOffset + i * cols, out, outOffset + i * outRows + r, outRows);
+            for (; i + 4 <= n; i += 4) {
+                int xo = xOffset + i * cols, o = outOffset + i * outRows + r;
+                for (int k = 0; k < quads; k += 4) tile4x4(t, k * cols, cols, vec, x, xo, out, o + k, outRows);
+            }
             for (; i < n; i++) {
-                for (int k = 0; k < 4; k++) out[outOffset + i * outRows + r + k] = dot(t, k * cols, x, xOffset + i * cols, cols, vec);
+                for (int k = 0; k < quads; k++) out[outOffset + i * outRows + r + k] = dot(t, k * cols, x, xOffset + i * cols, cols, vec);
+            }
+            for (int k = quads; k < rr; k++) {
+                for (i = 0; i < n; i++) out[outOffset + i * outRows + r + k] = dot(t, k * cols, x, xOffset + i * cols, cols, vec);
             }
         }
     }
 
-    private static void tile4x2(float[] t, int cols, int vec, float[] x, int x0, float[] out, int o, int stride) {
+    /**
+     * Decoded rows {@code t[t0..]} (4, {@code cols} apart) against activation rows {@code x[x0..]}
+     * (4, {@code cols} apart): 16 accumulators, 8 loads per 16 FMAs. Result {@code (row k, act i)}
+     * goes to {@code out[o + i·stride + k]}.
+     */
+    private static void tile4x4(float[] t, int t0, int cols, int vec, float[] x, int x0, float[] out, int o, int stride) {
         FloatVector a00 = FloatVector.zero(Lanes.F), a10 = a00, a20 = a00, a30 = a00;
         FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00;
-        int x1 = x0 + cols;
+        FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00;
+        FloatVector a03 = a00, a13 = a00, a23 = a00, a33 = a00;
+        int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        int t1 = t0 + cols, t2 = t1 + cols, t3 = t2 + cols;
         for (int c = 0; c < vec; c += Lanes.FLOATS) {
             FloatVector v0 = FloatVector.fromArray(Lanes.F, x, x0 + c);
             FloatVector v1 = FloatVector.fromArray(Lanes.F, x, x1 + c);
-            FloatVector w0 = FloatVector.fromArray(Lanes.F, t, c);
-            a00 = w0.fma(v0, a00);
-            a01 = w0.fma(v1, a01);
-            FloatVector w1 = FloatVector.fromArray(Lanes.F, t, cols + c);
-            a10 = w1.fma(v0, a10);
-            a11 = w1.fma(v1, a11);
-            FloatVector w2 = FloatVector.fromArray(Lanes.F, t, 2 * cols + c);
-            a20 = w2.fma(v0, a20);
-            a21 = w2.fma(v1, a21);
-            FloatVector w3 = FloatVector.fromArray(Lanes.F, t, 3 * cols + c);
-            a30 = w3.fma(v0, a30);
-            a31 = w3.fma(v1, a31);
+            FloatVector v2 = FloatVector.fromArray(Lanes.F, x, x2 + c);
+            FloatVector v3 = FloatVector.fromArray(Lanes.F, x, x3 + c);
+            FloatVector w = FloatVector.fromArray(Lanes.F, t, t0 + c);
+            a00 = w.fma(v0, a00);
+            a01 = w.fma(v1, a01);
+            a02 = w.fma(v2, a02);
+            a03 = w.fma(v3, a03);
+            w = FloatVector.fromArray(Lanes.F, t, t1 + c);
+            a10 = w.fma(v0, a10);
+            a11 = w.fma(v1, a11);
+            a12 = w.fma(v2, a12);
+            a13 = w.fma(v3, a13);
+            w = FloatVector.fromArray(Lanes.F, t, t2 + c);
+            a20 = w.fma(v0, a20);
+            a21 = w.fma(v1, a21);
+            a22 = w.fma(v2, a22);
+            a23 = w.fma(v3, a23);
+            w = FloatVector.fromArray(Lanes.F, t, t3 + c);
+            a30 = w.fma(v0, a30);
+            a31 = w.fma(v1, a31);
+            a32 = w.fma(v2, a32);
+            a33 = w.fma(v3, a33);
         }
-        out[o] = a00.reduceLanes(VectorOperators.ADD) + tail(t, 0, x, x0, cols, vec);
-        out[o + 1] = a10.reduceLanes(VectorOperators.ADD) + tail(t, cols, x, x0, cols, vec);
-        out[o + 2] = a20.reduceLanes(VectorOperators.ADD) + tail(t, 2 * cols, x, x0, cols, vec);
-        out[o + 3] = a30.reduceLanes(VectorOperators.ADD) + tail(t, 3 * cols, x, x0, cols, vec);
-        out[o + stride] = a01.reduceLanes(VectorOperators.ADD) + tail(t, 0, x, x1, cols, vec);
-        out[o + stride + 1] = a11.reduceLanes(VectorOperators.ADD) + tail(t, cols, x, x1, cols, vec);
-        out[o + stride + 2] = a21.reduceLanes(VectorOperators.ADD) + tail(t, 2 * cols, x, x1, cols, vec);
-        out[o + stride + 3] = a31.reduceLanes(VectorOperators.ADD) + tail(t, 3 * cols, x, x1, cols, vec);
+        store4(a00, a10, a20, a30, t, t0, cols, vec, x, x0, out, o);
+        store4(a01, a11, a21, a31, t, t0, cols, vec, x, x1, out, o + stride);
+        store4(a02, a12, a22, a32, t, t0, cols, vec, x, x2, out, o + 2 * stride);
+        store4(a03, a13, a23, a33, t, t0, cols, vec, x, x3, out, o + 3 * stride);
+    }
+
+    /** One activation row's sums against the 4 rows at {@code t[t0..]}, with their scalar tails, to {@code out[o..o+3]}. */
+    private static void store4(FloatVector s0, FloatVector s1, FloatVector s2, FloatVector s3, float[] t, int t0, int cols,
+                               int vec, float[] x, int xo, float[] out, int o) {
+        out[o] = s0.reduceLanes(VectorOperators.ADD) + tail(t, t0, x, xo, cols, vec);
+        out[o + 1] = s1.reduceLanes(VectorOperators.ADD) + tail(t, t0 + cols, x, xo, cols, vec);
+        out[o + 2] = s2.reduceLanes(VectorOperators.ADD) + tail(t, t0 + 2 * cols, x, xo, cols, vec);
+        out[o + 3] = s3.reduceLanes(VectorOperators.ADD) + tail(t, t0 + 3 * cols, x, xo, cols, vec);
     }
 
     private static float dot(float[] t, int to, float[] x, int xo, int cols, int vec) {

@@ -16,6 +16,14 @@ sealed interface PackedWeight permits Q4Weight, Q8Weight, Int8Weight, FloatWeigh
      */
     TensorType activations();
 
+    /**
+     * True if {@link #rows} over {@code n} activation rows of a quantized format reads the converted
+     * floats ({@link Q8Rows#values}: the float GEMM of the batched path) rather than only the codes.
+     */
+    default boolean readsValues(int n) {
+        return n >= FloatGemm.MIN_BATCH;
+    }
+
     void rows(float[] x, int xOffset, Q8Rows q8, int n, int r0, int r1, float[] out, int outOffset, int outRows,
               Scratch scratch);
 }

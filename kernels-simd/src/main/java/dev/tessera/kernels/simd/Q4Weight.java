@@ -7,10 +7,8 @@ import dev.tessera.tensor.TensorType;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 
 /**
  * 4-bit weights (Q4_0, Q4_1, Q4_K) repacked at load into groups of {@link #R} rows interleaved so
@@ -97,13 +95,17 @@ final class Q4Weight implements PackedWeight {
     @Override
     public TensorType activations() { return activations; }
 
+    /** Every batch size runs on the integer codes. */
+    @Override
+    public boolean readsValues(int n) { return false; }
+
     @Override
     public void rows(float[] x, int xOffset, Q8Rows a, int n, int r0, int r1, float[] out, int outOffset, int outRows,
                      Scratch scratch) {
         if (r0 % R != 0) throw new IllegalStateException("row range must start at a multiple of " + R + ": " + r0);
         int g1 = (r1 + R - 1) / R;
         if (n >= FloatGemm.MIN_BATCH) {
-            batched(x, xOffset, n, r0 / R, g1, r1, out, outOffset, outRows, scratch);
+            batched(a, n, r0 / R, g1, r1, out, outOffset, outRows, scratch);
             return;
         }
         for (int g = r0 / R; g < g1; g++) {
@@ -220,85 +222,102 @@ final class Q4Weight implements PackedWeight {
         return FloatVector.fromArray(Lanes.F, offsets, slot);
     }
 
-    // ---- batched (prefill) path: float FMAs on a decoded group tile ----
+    // ---- batched (prefill) path: integer tiles of 4 activation rows ----
 
-    private static final VectorShuffle<Float> SPREAD_LOW = VectorShuffle.fromOp(Lanes.F, l -> l / 2);
-    private static final VectorShuffle<Float> SPREAD_HIGH = VectorShuffle.fromOp(Lanes.F, l -> (R + l) / 2);
-    private static final VectorShuffle<Float> SWAP_PAIRS = VectorShuffle.fromOp(Lanes.F, l -> l ^ 1);
+    /** Activation rows per block of the batched loop: their pairs (4 KB per row at 2048 columns) stay in L2 across the chunk's row groups. */
+    private static final int ACT_BLOCK = 32;
 
     /**
-     * Each row group is decoded once to floats in the interleaved order (per block and chunk: the
-     * low-nibble elements of all rows, then the high-nibble ones, two lanes per row), then multiplied
-     * with two activation rows at a time: their element pairs arrive as 64-bit broadcasts, and
-     * every FMA does useful work for all lanes. Lane pairs are summed per row at the end.
+     * The integer kernel of {@link #group}, with each unpacked weight chunk reused for 4 activation
+     * rows held in registers. Activation blocks run outermost so that the chunk's row groups and a
+     * block of activation pairs both stay in L2. The 16-bit block sums go through scratch to a
+     * second, per-row pass that scales them: one method doing both is too large for C2 to inline
+     * the Vector API calls into (it then boxes every vector).
      */
-    private void batched(float[] x, int xOffset, int n, int g0, int g1, int r1, float[] out, int outOffset, int outRows,
-                         Scratch scratch) {
-        int cols = 32 * blocks, half = cols / 2;
-        long[] xp = scratch.pairs(n * half);
-        for (int i = 0; i < n; i++) {
-            for (int m = 0; m < half; m++) {
-                int e = xOffset + i * cols + 2 * m;
-                xp[i * half + m] = (Float.floatToRawIntBits(x[e]) & 0xFFFFFFFFL) | (long) Float.floatToRawIntBits(x[e + 1]) << 32;
+    private void batched(Q8Rows a, int n, int g0, int g1, int r1, float[] out, int outOffset, int outRows, Scratch scratch) {
+        short[] sums = scratch.sums(4 * blocks * Lanes.SHORTS);
+        for (int i0 = 0; i0 < n; i0 += ACT_BLOCK) {
+            int i1 = Math.min(n, i0 + ACT_BLOCK);
+            for (int g = g0; g < g1; g++) {
+                int valid = Math.min(R, r1 - g * R);
+                int i = i0;
+                for (; i + 4 <= i1; i += 4) {
+                    sums4(a, i, g, sums);
+                    scale4(a, i, g, sums, out, outOffset + i * outRows + g * R, outRows, valid);
+                }
+                for (; i < i1; i++) group(a, i, g, out, outOffset + i * outRows + g * R, valid);
             }
-        }
-        float[] tile = scratch.tile(cols * R);
-        for (int g = g0; g < g1; g++) {
-            decodeGroup(g, tile);
-            int valid = Math.min(R, r1 - g * R);
-            int i = 0;
-            for (; i + 2 <= n; i += 2) tile2(tile, xp, i * half, (i + 1) * half, out, outOffset + i * outRows + g * R, outOffset + (i + 1) * outRows + g * R, valid);
-            if (i < n) tile2(tile, xp, i * half, i * half, out, outOffset + i * outRows + g * R, -1, valid);
         }
     }
 
-    private void decodeGroup(int g, float[] tile) {
+    /**
+     * The 16-bit sums of group {@code g} against activation rows {@code i..i+3}, per block:
+     * {@code sums[(4b + k)·SHORTS..]} for row {@code i + k}.
+     */
+    private void sums4(Q8Rows a, int i, int g, short[] sums) {
+        int step = a.blocks * 16;
+        int p0 = i * step, p1 = p0 + step, p2 = p1 + step, p3 = p2 + step;
+        int[] pairs = a.pairs;
         for (int b = 0; b < blocks; b++) {
-            FloatVector dw = scale(g, b), ow = offset(g, b);
-            FloatVector d0 = dw.rearrange(SPREAD_LOW), d1 = dw.rearrange(SPREAD_HIGH);
-            FloatVector o0 = ow.rearrange(SPREAD_LOW), o1 = ow.rearrange(SPREAD_HIGH);
-            int base = (g * blocks + b) * 8 * CHUNK;
+            int base = (g * blocks + b) * 8 * CHUNK, pb = 16 * b;
+            ShortVector s0 = ShortVector.zero(Lanes.S), s1 = s0, s2 = s0, s3 = s0;
             for (int k = 0; k < 8; k++) {
-                int t = (b * 8 + k) * 4 * R;
-                IntVector v0 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, qs, base + k * CHUNK).convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
-                IntVector v1 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, qs, base + k * CHUNK + R).convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
-                ((FloatVector) v0.and(0xF).convert(VectorOperators.I2F, 0)).fma(d0, o0).intoArray(tile, t);
-                ((FloatVector) v1.and(0xF).convert(VectorOperators.I2F, 0)).fma(d1, o1).intoArray(tile, t + R);
-                ((FloatVector) v0.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d0, o0).intoArray(tile, t + 2 * R);
-                ((FloatVector) v1.lanewise(VectorOperators.LSHR, 4).convert(VectorOperators.I2F, 0)).fma(d1, o1).intoArray(tile, t + 3 * R);
+                ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, base + k * CHUNK)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
+                ShortVector wh = w.lanewise(VectorOperators.LSHR, 4);
+                int q = pb + 2 * k;
+                s0 = s0.add(w.mul(IntVector.broadcast(Lanes.I, pairs[p0 + q]).reinterpretAsShorts()))
+                        .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p0 + q + 1]).reinterpretAsShorts()));
+                s1 = s1.add(w.mul(IntVector.broadcast(Lanes.I, pairs[p1 + q]).reinterpretAsShorts()))
+                        .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p1 + q + 1]).reinterpretAsShorts()));
+                s2 = s2.add(w.mul(IntVector.broadcast(Lanes.I, pairs[p2 + q]).reinterpretAsShorts()))
+                        .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p2 + q + 1]).reinterpretAsShorts()));
+                s3 = s3.add(w.mul(IntVector.broadcast(Lanes.I, pairs[p3 + q]).reinterpretAsShorts()))
+                        .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p3 + q + 1]).reinterpretAsShorts()));
             }
+            int o = 4 * b * Lanes.SHORTS;
+            s0.intoArray(sums, o);
+            s1.intoArray(sums, o + Lanes.SHORTS);
+            s2.intoArray(sums, o + 2 * Lanes.SHORTS);
+            s3.intoArray(sums, o + 3 * Lanes.SHORTS);
         }
     }
 
-    /** The decoded group against activation rows at pair offsets {@code p0, p1}; {@code o1 < 0}: one row only. */
-    private void tile2(float[] tile, long[] xp, int p0, int p1, float[] out, int o0, int o1, int valid) {
-        FloatVector l00 = FloatVector.zero(Lanes.F), l01 = l00, h00 = l00, h01 = l00;
-        FloatVector l10 = l00, l11 = l00, h10 = l00, h11 = l00;
-        int chunks = blocks * 8;
-        for (int c = 0; c < chunks; c++) {
-            int t = c * 4 * R;
-            FloatVector lo0 = FloatVector.fromArray(Lanes.F, tile, t), lo1 = FloatVector.fromArray(Lanes.F, tile, t + R);
-            FloatVector hi0 = FloatVector.fromArray(Lanes.F, tile, t + 2 * R), hi1 = FloatVector.fromArray(Lanes.F, tile, t + 3 * R);
-            FloatVector xa = LongVector.broadcast(Lanes.L, xp[p0 + 2 * c]).reinterpretAsFloats();
-            FloatVector xb = LongVector.broadcast(Lanes.L, xp[p0 + 2 * c + 1]).reinterpretAsFloats();
-            l00 = lo0.fma(xa, l00);
-            l01 = lo1.fma(xa, l01);
-            h00 = hi0.fma(xb, h00);
-            h01 = hi1.fma(xb, h01);
-            FloatVector ya = LongVector.broadcast(Lanes.L, xp[p1 + 2 * c]).reinterpretAsFloats();
-            FloatVector yb = LongVector.broadcast(Lanes.L, xp[p1 + 2 * c + 1]).reinterpretAsFloats();
-            l10 = lo0.fma(ya, l10);
-            l11 = lo1.fma(ya, l11);
-            h10 = hi0.fma(yb, h10);
-            h11 = hi1.fma(yb, h11);
+    /**
+     * Rows {@code i..i+3}'s block sums ({@code sums[(4b + k)·SHORTS..]}) scaled and added up:
+     * {@code Σ_b dw·(d_x·Σ) + off·s_x} (Q4_0's offset is {@code −8·dw}); stores the first {@code valid}
+     * results of row {@code i + k} at {@code out[o + k·stride]}.
+     */
+    private void scale4(Q8Rows a, int i, int g, short[] sums, float[] out, int o, int stride, int valid) {
+        FloatVector acc0 = FloatVector.zero(Lanes.F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int bs = a.blockStride, d0 = i * bs, d1 = d0 + bs, d2 = d1 + bs, d3 = d2 + bs;
+        float[] ad = a.d, as = a.s;
+        for (int b = 0; b < blocks; b++) {
+            int so = 4 * b * Lanes.SHORTS;
+            FloatVector dw = scale(g, b), off = offset(g, b);
+            acc0 = off.fma(FloatVector.broadcast(Lanes.F, as[d0 + b]), dw.fma(widen(sums, so).mul(ad[d0 + b]), acc0));
+            acc1 = off.fma(FloatVector.broadcast(Lanes.F, as[d1 + b]), dw.fma(widen(sums, so + Lanes.SHORTS).mul(ad[d1 + b]), acc1));
+            acc2 = off.fma(FloatVector.broadcast(Lanes.F, as[d2 + b]), dw.fma(widen(sums, so + 2 * Lanes.SHORTS).mul(ad[d2 + b]), acc2));
+            acc3 = off.fma(FloatVector.broadcast(Lanes.F, as[d3 + b]), dw.fma(widen(sums, so + 3 * Lanes.SHORTS).mul(ad[d3 + b]), acc3));
         }
-        store(l00.add(h00), l01.add(h01), out, o0, valid);
-        if (o1 >= 0) store(l10.add(h10), l11.add(h11), out, o1, valid);
+        if (valid == R) {
+            acc0.intoArray(out, o);
+            acc1.intoArray(out, o + stride);
+            acc2.intoArray(out, o + 2 * stride);
+            acc3.intoArray(out, o + 3 * stride);
+        } else {
+            var m = Lanes.F.indexInRange(0, valid);
+            acc0.intoArray(out, o, m);
+            acc1.intoArray(out, o + stride, m);
+            acc2.intoArray(out, o + 2 * stride, m);
+            acc3.intoArray(out, o + 3 * stride, m);
+        }
     }
 
-    /** Sums each row's lane pair ({@code part0}: rows 0..R/2-1, {@code part1}: the rest) into {@code out[o..o+valid)}. */
-    private static void store(FloatVector part0, FloatVector part1, float[] out, int o, int valid) {
-        FloatVector s0 = part0.add(part0.rearrange(SWAP_PAIRS)), s1 = part1.add(part1.rearrange(SWAP_PAIRS));
-        for (int j = 0; j < valid; j++) out[o + j] = j < R / 2 ? s0.lane(2 * j) : s1.lane(2 * j - R);
+    /** The 16-bit sums at {@code sums[at..]}, each row's two (one int lane) added as ints, as floats. */
+    private static FloatVector widen(short[] sums, int at) {
+        IntVector si = ShortVector.fromArray(Lanes.S, sums, at).reinterpretAsInts();
+        return (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(si.lanewise(VectorOperators.ASHR, 16)).convert(VectorOperators.I2F, 0);
     }
 }

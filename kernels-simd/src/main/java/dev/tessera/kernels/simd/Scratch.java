@@ -4,7 +4,7 @@ package dev.tessera.kernels.simd;
 final class Scratch {
     private float[] scales = new float[0];
     private float[] tile = new float[0];
-    private long[] pairs = new long[0];
+    private short[] sums = new short[0];
 
     /**
      * A float array of at least {@code n} elements plus one vector of slack, so full-vector loads
@@ -21,9 +21,9 @@ final class Scratch {
         return tile;
     }
 
-    /** A long array of at least {@code n} elements for packed activation pairs (contents undefined). */
-    long[] pairs(int n) {
-        if (pairs.length < n) pairs = new long[n];
-        return pairs;
+    /** A short array of at least {@code n} elements for 16-bit block sums (contents undefined). */
+    short[] sums(int n) {
+        if (sums.length < n) sums = new short[n];
+        return sums;
     }
 }

@@ -34,7 +34,7 @@ class MatmulKernelTest {
     void matchesReferenceDequantizer(TensorType type) {
         int[] colsList = type.blockLength() == 256 ? new int[] {256, 768} : type.isQuantized() ? new int[] {96, 512} : new int[] {37, 160};
         for (int cols : colsList) {
-            for (int rows : new int[] {1, 7, 45}) check(type, rows, cols, new int[] {1, 3, 6, FloatGemm.MIN_BATCH + 1});
+            for (int rows : new int[] {1, 7, 45}) check(type, rows, cols, new int[] {1, 3, 6, FloatGemm.MIN_BATCH + 1, 39});
         }
     }
 
