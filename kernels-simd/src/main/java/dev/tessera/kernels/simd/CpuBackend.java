@@ -32,6 +32,8 @@ public final class CpuBackend implements Backend {
 
     private final Parallel parallel;
     private final boolean ownsPool;
+    /** Matrix products in llama.cpp's float order ({@link #matchingLlamaCpp}). */
+    private final boolean llamaCppOrder;
     private final Q8Rows q8 = new Q8Rows();
     private final MatmulJob matmulJob = new MatmulJob();
     private final Scratch[] scratch;
@@ -40,7 +42,18 @@ public final class CpuBackend implements Backend {
 
     /** A backend with its own pool of {@code threads} threads. */
     public CpuBackend(int threads) {
-        this(new Parallel(threads), true);
+        this(new Parallel(threads), true, false);
+    }
+
+    /**
+     * A backend whose matrix products reproduce llama.cpp's x86 AVX2 CPU backend bit for bit
+     * (its float operation order, {@link LlamaCppDot}; its rotary angles, {@link RopeKernel#applyLlamaCpp}),
+     * for checking against llama.cpp's output.
+     * Scalar and many times slower than the default kernels; Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, the K-quants, F32
+     * and F16 weights (other types take the default kernels).
+     */
+    public static CpuBackend matchingLlamaCpp(int threads) {
+        return new CpuBackend(new Parallel(threads), true, true);
     }
 
     /** A backend with one thread per available processor. */
@@ -50,12 +63,13 @@ public final class CpuBackend implements Backend {
 
     /** A backend sharing {@code parallel} (which the caller closes). */
     public CpuBackend(Parallel parallel) {
-        this(parallel, false);
+        this(parallel, false, false);
     }
 
-    private CpuBackend(Parallel parallel, boolean ownsPool) {
+    private CpuBackend(Parallel parallel, boolean ownsPool, boolean llamaCppOrder) {
         this.parallel = parallel;
         this.ownsPool = ownsPool;
+        this.llamaCppOrder = llamaCppOrder;
         this.scratch = new Scratch[parallel.threads()];
         for (int i = 0; i < scratch.length; i++) scratch[i] = new Scratch();
         this.attention = new Attention(parallel.threads());
@@ -143,6 +157,10 @@ public final class CpuBackend implements Backend {
             IntqDot.matmul(w.type(), w.tensor.data(), rows, cols, xb.data, xb.offset, n, ob.data, ob.offset);
             return;
         }
+        if (llamaCppOrder && LlamaCppMatmul.handles(w.type())) {
+            LlamaCppMatmul.run(parallel, w.tensor, xb.data, xb.offset, n, ob.data, ob.offset);
+            return;
+        }
         // Activations in the weight's format, as llama.cpp's CPU backend converts them; the float
         // kernels (and the batched path of the integer ones) read the converted values.
         TensorType format = w.packed.activations();
@@ -188,7 +206,8 @@ public final class CpuBackend implements Backend {
         CpuBuffer xb = CpuBuffer.of(x);
         checkSize(xb, (long) n * heads * headDim, "rope input");
         if (rope.dims() > headDim) throw new IllegalArgumentException("rope dims " + rope.dims() + " exceed head dim " + headDim);
-        ropeKernel.apply(xb.data, xb.offset, n, heads, headDim, positions, rope);
+        if (llamaCppOrder) ropeKernel.applyLlamaCpp(xb.data, xb.offset, n, heads, headDim, positions, rope);
+        else ropeKernel.apply(xb.data, xb.offset, n, heads, headDim, positions, rope);
     }
 
     @Override
