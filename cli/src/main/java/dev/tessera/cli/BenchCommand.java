@@ -70,7 +70,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--draft", paramLabel = "MODEL", description = "Draft model to include in --spec")
     Path draft;
 
-    @Option(names = "--prompts", paramLabel = "FILE", description = "Prompts for --spec, separated by blank lines (default: built-in ones)")
+    @Option(names = "--prompts", paramLabel = "FILE", description = "Prompts for --spec, separated by blank lines; a first line [repetitive] marks one that asks to repeat its context (default: built-in ones)")
     Path prompts;
 
     private final PrintStream out;
@@ -114,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
         if (kernels) return kernels(ts, fmt);
         Path path = model != null ? HubPath.resolve(model) : EmbeddedModel.path();
         if (spec) {
-            SpecBench.run(path, draft, prompts, nGen.get(0) > 0 ? nGen.get(0) : 128, ts.get(0), reps, out, err);
+            SpecBench.run(path, draft, prompts, nGen.get(0) > 0 ? nGen.get(0) : 128, ts, reps, out, err);
             return 0;
         }
 

@@ -2,6 +2,7 @@ package dev.tessera.cli;
 
 import dev.tessera.model.ContextFullException;
 import dev.tessera.model.FormatException;
+import dev.tessera.model.LoadTrace;
 import dev.tessera.model.hub.HubException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -23,6 +24,7 @@ public final class Main implements Runnable {
     boolean debug;
 
     public static void main(String[] args) {
+        LoadTrace.mark("main");
         if (Relaunch.needed()) {
             var code = Relaunch.run(args);
             if (code.isPresent()) System.exit(code.get());

@@ -2,9 +2,11 @@ package dev.tessera.cli;
 
 import dev.tessera.kernels.cuda.CudaBackend;
 import dev.tessera.kernels.simd.CpuBackend;
+import dev.tessera.model.LoadTrace;
 import dev.tessera.model.Model;
+import dev.tessera.model.ModelConfig;
 import dev.tessera.model.Session;
-import dev.tessera.model.TokenizerLocator;
+import dev.tessera.model.ModelOpener;
 import dev.tessera.model.hub.HubPath;
 import dev.tessera.model.tokenizer.Tokenizer;
 import dev.tessera.tensor.Backend;
@@ -85,11 +87,15 @@ final class ModelOptions {
         };
         if (threads != null && threads < 1) throw new IllegalArgumentException("--threads " + threads + ": expected >= 1");
         if (batch < 1) throw new IllegalArgumentException("--batch-size " + batch + ": expected >= 1");
+        LoadTrace.mark("options parsed");
         Backend backend = backend();
+        LoadTrace.mark("backend " + backend.name() + " started");
         try {
-            Model m = Model.open(path(), backend);
+            ModelOpener.Opened opened = ModelOpener.open(path(), tokenizer, backend);
+            Model m = opened.model();
             try {
-                Tokenizer tok = TokenizerLocator.locate(path(), tokenizer);
+                Tokenizer tok = opened.tokenizer();
+                LoadTrace.mark("model and tokenizer ready");
                 int trained = m.config().contextLength();
                 int n;
                 if (ctx == null) {
@@ -103,7 +109,9 @@ final class ModelOptions {
                 if (tok.vocabSize() > m.config().vocabSize()) {
                     throw new IllegalArgumentException("tokenizer has " + tok.vocabSize() + " tokens but the model only " + m.config().vocabSize());
                 }
+                if (backend instanceof CpuBackend) n = fitInHeap(n, ctx != null, m.config(), kv, err);
                 Session s = new Session(m.transformer(batch, 1), n, kv, contextShift, keep);
+                LoadTrace.mark("session, kv cache of " + n + " tokens");
                 return new Loaded(backend, m, tok, s, System.nanoTime() - t0);
             } catch (RuntimeException e) {
                 m.close();
@@ -113,5 +121,32 @@ final class ModelOptions {
             backend.close();
             throw e;
         }
+    }
+
+    /** Heap kept free beside the KV cache for activations and logits. */
+    private static final long HEAP_RESERVE = 64L << 20;
+
+    /**
+     * The CPU backend keeps the KV cache on the Java heap. A context that does not fit is refused
+     * ({@code --ctx}) or shrunk (the default) with one line saying so, not an OutOfMemoryError later.
+     */
+    private static int fitInHeap(int n, boolean explicit, ModelConfig c, TensorType kv, PrintStream err) {
+        long perToken = 2L * c.layers() * c.kvDim() * (kv == TensorType.F32 ? Float.BYTES : Short.BYTES);
+        if (freeHeap() >= perToken * n) return n;
+        System.gc(); // most of what loading allocated may be garbage
+        long free = freeHeap();
+        if (free >= perToken * n) return n;
+        String why = "a KV cache of " + n + " tokens needs " + (perToken * n >> 20) + " MiB but the Java heap has "
+                + (Math.max(0, free) >> 20) + " MiB free";
+        int fits = (int) Math.min(n, Math.max(0, free) / perToken);
+        if (explicit || fits < 2) throw new IllegalArgumentException((explicit ? "--ctx " + n + ": " : "") + why
+                + "; lower --ctx, use --kv-type f16 or raise -Xmx");
+        err.println("note: context capped at " + fits + " tokens: " + why + " (use --kv-type f16 or raise -Xmx for more)");
+        return fits;
+    }
+
+    private static long freeHeap() {
+        Runtime rt = Runtime.getRuntime();
+        return rt.maxMemory() - (rt.totalMemory() - rt.freeMemory()) - HEAP_RESERVE;
     }
 }

@@ -1,6 +1,7 @@
 package dev.tessera.cli;
 
 import dev.tessera.model.Generator;
+import dev.tessera.model.LoadTrace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -64,9 +65,12 @@ final class RunCommand implements Callable<Integer> {
             out.flush();
             if (spec.drafter() != null) return speculative(l, ids);
             Generator g = new Generator(l.session(), l.tokenizer(), sampling.sampler());
+            boolean[] first = {true};
             Generator.Result r = g.generate(ids, nPredict, stops, s -> {
                 out.print(s);
                 out.flush();
+                if (first[0]) LoadTrace.mark("first token printed");
+                first[0] = false;
             }, () -> false);
             out.println();
             out.flush();

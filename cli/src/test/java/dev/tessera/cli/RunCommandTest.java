@@ -72,4 +72,13 @@ class RunCommandTest {
         assertEquals(2, kv.code());
         assertTrue(kv.err().contains("--kv-type q4"), kv.err());
     }
+
+    @Test
+    void contextBeyondTheHeapIsRefusedInOneLine() {
+        String model = CliHarness.shared("test-models/gguf/stories260K.gguf").toString();
+        CliHarness r = CliHarness.run("", "run", "-m", model, "-p", "x", "-c", "2000000000");
+        assertEquals(2, r.code(), r.err());
+        assertFalse(r.err().contains("\tat "), r.err());
+        assertTrue(r.err().contains("--ctx 2000000000: a KV cache of 2000000000 tokens needs") && r.err().contains("raise -Xmx"), r.err());
+    }
 }

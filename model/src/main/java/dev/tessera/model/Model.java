@@ -30,7 +30,10 @@ public final class Model implements AutoCloseable {
         try {
             ModelConfig c = source.config();
             Architecture arch = Architecture.of(c);
-            ModelWeights w = arch.load(c, new WeightLoader(source, backend));
+            WeightLoader loader = new WeightLoader(source, backend);
+            ModelWeights w = arch.load(c, loader);
+            loader.traceSummary();
+            LoadTrace.mark("weights loaded");
             return new Model(source, arch, w, backend);
         } catch (RuntimeException e) {
             source.close();

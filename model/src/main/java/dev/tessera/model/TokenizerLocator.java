@@ -3,6 +3,8 @@ package dev.tessera.model;
 import dev.tessera.model.gguf.GgufFile;
 import dev.tessera.model.tokenizer.Tokenizer;
 import dev.tessera.model.tokenizer.Tokenizers;
+import dev.tessera.model.weights.GgufWeights;
+import dev.tessera.model.weights.WeightSource;
 import dev.tessera.model.weights.WeightSources;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +16,12 @@ import java.nio.file.Path;
  */
 public final class TokenizerLocator {
     private TokenizerLocator() {}
+
+    /** As {@link #locate(Path, Path)}, reusing the metadata of an already parsed GGUF. */
+    public static Tokenizer locate(WeightSource source, Path explicit) {
+        if (explicit == null && source instanceof GgufWeights g) return Tokenizers.fromGguf(g.file().metadata());
+        return locate(source.path(), explicit);
+    }
 
     public static Tokenizer locate(Path model, Path explicit) {
         if (explicit != null) return open(explicit);

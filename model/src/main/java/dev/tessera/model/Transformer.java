@@ -6,6 +6,7 @@ import dev.tessera.tensor.Backend;
 import dev.tessera.tensor.Buffer;
 import dev.tessera.tensor.KvCache;
 import dev.tessera.tensor.Rope;
+import dev.tessera.tensor.Weight;
 import java.util.Collections;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -31,6 +32,9 @@ public final class Transformer {
     private final AttentionParams[] attn;
     private final Backend.Activation act;
     private final Buffer x, xb, q, k, v, att, hb, hb2, logits;
+    /** Per layer {wq, wk, wv} and {gate, up}, with their outputs: each set is one {@link Backend#matmuls} call. */
+    private final Weight[][] qkv, gateUp;
+    private final Buffer[] qkvOut, gateUpOut;
     private float[] staging;
     /** One fair lock per backend, shared by all its transformers. */
     private static final Map<Backend, Lock> TURNS = Collections.synchronizedMap(new WeakHashMap<>());
@@ -61,6 +65,15 @@ public final class Transformer {
         hb = be.allocate((long) maxBatch * c.hiddenDim());
         hb2 = be.allocate((long) maxBatch * c.hiddenDim());
         logits = be.allocate((long) maxLogitRows * c.vocabSize());
+        qkv = new Weight[c.layers()][];
+        gateUp = new Weight[c.layers()][];
+        for (int l = 0; l < c.layers(); l++) {
+            LayerWeights L = w.layers()[l];
+            qkv[l] = new Weight[] {L.wq(), L.wk(), L.wv()};
+            gateUp[l] = new Weight[] {L.gate(), L.up()};
+        }
+        qkvOut = new Buffer[] {q, k, v};
+        gateUpOut = new Buffer[] {hb, hb2};
     }
 
     public ModelConfig config() { return c; }
@@ -113,7 +126,7 @@ public final class Transformer {
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights L = w.layers()[l];
             if (skip == null || !skip.attention(l)) attention(l, L, cache, n, positions, slots, mask);
-            if (skip == null || !skip.mlp(l)) feedForward(L, n);
+            if (skip == null || !skip.mlp(l)) feedForward(l, L, n);
         }
         outputs(n, logitRows, out);
     }
@@ -122,9 +135,7 @@ public final class Transformer {
     private void attention(int l, LayerWeights L, KvCache cache, int n, int[] positions, int[] slots, AttentionMask mask) {
         int d = c.dim();
         be.rmsNorm(x, L.attnNorm(), n, d, c.normEps(), xb);
-        be.matmul(L.wq(), xb, n, q);
-        be.matmul(L.wk(), xb, n, k);
-        be.matmul(L.wv(), xb, n, v);
+        be.matmuls(qkv[l], xb, n, qkvOut);
         if (L.bq() != null) be.addBias(q, L.bq(), n);
         if (L.bk() != null) be.addBias(k, L.bk(), n);
         if (L.bv() != null) be.addBias(v, L.bv(), n);
@@ -142,11 +153,10 @@ public final class Transformer {
     }
 
     /** Feed-forward block: x += W_down · (act(norm(x) W_gate) ⊙ norm(x) W_up). */
-    private void feedForward(LayerWeights L, int n) {
+    private void feedForward(int l, LayerWeights L, int n) {
         int d = c.dim();
         be.rmsNorm(x, L.ffnNorm(), n, d, c.normEps(), xb);
-        be.matmul(L.gate(), xb, n, hb);
-        be.matmul(L.up(), xb, n, hb2);
+        be.matmuls(gateUp[l], xb, n, gateUpOut);
         be.gatedActivation(hb, hb2, (long) n * c.hiddenDim(), act);
         be.matmul(L.down(), hb, n, xb);
         if (L.postFfnNorm() != null) be.rmsNorm(xb, L.postFfnNorm(), n, d, c.normEps(), xb);

@@ -76,20 +76,12 @@ final class Int4GroupCodec implements BlockCodec {
         int[] laux = new int[g];
         float[] w = new float[g];
         float[] minOut = new float[1];
-        float sigma2 = 0;
-        if (importance != null) {
-            int n = blocks * g;
-            float sumX2 = 0;
-            for (int j = 0; j < n; j++) sumX2 += src[srcOffset + j] * src[srcOffset + j];
-            sigma2 = sumX2 / n;
-        }
+        float sigma2 = importance != null ? BlockStats.meanSquare(src, srcOffset, blocks * g) : 0;
         for (int b = 0; b < blocks; b++) {
             long o = dstOffset + (long) b * type.blockBytes();
             int x = srcOffset + b * g;
             if (importance != null) {
-                for (int j = 0; j < g; j++) {
-                    w[j] = importance[b * g + j] * (float) Math.sqrt(sigma2 + src[x + j] * src[x + j]);
-                }
+                BlockStats.importanceWeights(importance, b * g, src, x, sigma2, w, g);
                 if (asymmetric) {
                     float s = Fitters.makeQkx3Quants(g, 15, src, x, w, 0, q, 0, minOut, laux, -0.9f, 0.05f, 36, false);
                     Bytes.putHalf(dst, o, s);

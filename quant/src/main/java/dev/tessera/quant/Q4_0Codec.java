@@ -59,14 +59,7 @@ final class Q4_0Codec implements BlockCodec {
         for (int b = 0; b < blocks; b++) {
             long o = dstOffset + (long) b * BYTES;
             int x = srcOffset + b * QK;
-            float amax = 0, max = 0;
-            for (int e = 0; e < QK; e++) {
-                float v = src[x + e];
-                if (amax < Math.abs(v)) {
-                    amax = Math.abs(v);
-                    max = v;
-                }
-            }
+            float max = BlockStats.signedAbsMax(src, x, QK);
             float d = max / -8;
             float id = d != 0 ? 1.0f / d : 0.0f;
             Bytes.putHalf(dst, o, d);
@@ -81,18 +74,13 @@ final class Q4_0Codec implements BlockCodec {
     /** ggml's {@code quantize_row_q4_0_impl}: weights {@code qw·sqrt(σ² + x²)}, σ² over the row. */
     private static void encodeWeighted(float[] src, int srcOffset, float[] qw, MemorySegment dst, long dstOffset,
                                        int blocks) {
-        int n = blocks * QK;
-        float sumX2 = 0;
-        for (int j = 0; j < n; j++) sumX2 += src[srcOffset + j] * src[srcOffset + j];
-        float sigma2 = sumX2 / n;
+        float sigma2 = BlockStats.meanSquare(src, srcOffset, blocks * QK);
         float[] w = new float[QK];
         int[] L = new int[QK];
         for (int b = 0; b < blocks; b++) {
             long o = dstOffset + (long) b * BYTES;
             int x = srcOffset + b * QK;
-            for (int j = 0; j < QK; j++) {
-                w[j] = qw[b * QK + j] * (float) Math.sqrt(sigma2 + src[x + j] * src[x + j]);
-            }
+            BlockStats.importanceWeights(qw, b * QK, src, x, sigma2, w, QK);
             float d = Fitters.makeQxQuants(QK, 8, src, x, L, 0, w, 0);
             Bytes.putHalf(dst, o, d);
             for (int j = 0; j < QK / 2; j++) Bytes.putU8(dst, o + 2 + j, L[j] | (L[j + QK / 2] << 4));

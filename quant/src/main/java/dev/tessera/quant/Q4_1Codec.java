@@ -52,15 +52,12 @@ final class Q4_1Codec implements BlockCodec {
             encodeWeighted(src, srcOffset, importance, dst, dstOffset, blocks);
             return;
         }
+        float[] range = new float[2];
         for (int b = 0; b < blocks; b++) {
             long o = dstOffset + (long) b * BYTES;
             int x = srcOffset + b * QK;
-            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
-            for (int e = 0; e < QK; e++) {
-                float v = src[x + e];
-                if (v < min) min = v;
-                if (v > max) max = v;
-            }
+            BlockStats.minMax(src, x, QK, range);
+            float min = range[0], max = range[1];
             float d = (max - min) / 15;
             float id = d != 0 ? 1.0f / d : 0.0f;
             Bytes.putHalf(dst, o, d);
@@ -76,10 +73,7 @@ final class Q4_1Codec implements BlockCodec {
     /** ggml's {@code quantize_row_q4_1_impl}: weights {@code qw·sqrt(σ² + x²)}, σ² over the row. */
     private static void encodeWeighted(float[] src, int srcOffset, float[] qw, MemorySegment dst, long dstOffset,
                                        int blocks) {
-        int n = blocks * QK;
-        float sumX2 = 0;
-        for (int j = 0; j < n; j++) sumX2 += src[srcOffset + j] * src[srcOffset + j];
-        float sigma2 = sumX2 / n;
+        float sigma2 = BlockStats.meanSquare(src, srcOffset, blocks * QK);
         float[] w = new float[QK];
         int[] L = new int[QK];
         int[] laux = new int[QK];
@@ -87,9 +81,7 @@ final class Q4_1Codec implements BlockCodec {
         for (int b = 0; b < blocks; b++) {
             long o = dstOffset + (long) b * BYTES;
             int x = srcOffset + b * QK;
-            for (int j = 0; j < QK; j++) {
-                w[j] = qw[b * QK + j] * (float) Math.sqrt(sigma2 + src[x + j] * src[x + j]);
-            }
+            BlockStats.importanceWeights(qw, b * QK, src, x, sigma2, w, QK);
             float d = Fitters.makeQkx3Quants(QK, 15, src, x, w, 0, L, 0, min, laux, -0.9f, 0.05f, 36, false);
             Bytes.putHalf(dst, o, d);
             Bytes.putHalf(dst, o + 2, -min[0]);

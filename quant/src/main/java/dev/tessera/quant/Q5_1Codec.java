@@ -59,15 +59,12 @@ final class Q5_1Codec implements BlockCodec {
             return;
         }
         int[] q = new int[QK];
+        float[] range = new float[2];
         for (int b = 0; b < blocks; b++) {
             long o = dstOffset + (long) b * BYTES;
             int x = srcOffset + b * QK;
-            float min = Float.MAX_VALUE, max = -Float.MAX_VALUE;
-            for (int e = 0; e < QK; e++) {
-                float v = src[x + e];
-                if (v < min) min = v;
-                if (v > max) max = v;
-            }
+            BlockStats.minMax(src, x, QK, range);
+            float min = range[0], max = range[1];
             float d = (max - min) / 31;
             float id = d != 0 ? 1.0f / d : 0.0f;
             Bytes.putHalf(dst, o, d);
@@ -80,10 +77,7 @@ final class Q5_1Codec implements BlockCodec {
     /** ggml's {@code quantize_row_q5_1_impl}: weights {@code qw·sqrt(σ² + x²)}, σ² over the row. */
     private static void encodeWeighted(float[] src, int srcOffset, float[] qw, MemorySegment dst, long dstOffset,
                                        int blocks) {
-        int n = blocks * QK;
-        float sumX2 = 0;
-        for (int j = 0; j < n; j++) sumX2 += src[srcOffset + j] * src[srcOffset + j];
-        float sigma2 = sumX2 / n;
+        float sigma2 = BlockStats.meanSquare(src, srcOffset, blocks * QK);
         float[] w = new float[QK];
         int[] L = new int[QK];
         int[] laux = new int[QK];
@@ -91,9 +85,7 @@ final class Q5_1Codec implements BlockCodec {
         for (int b = 0; b < blocks; b++) {
             long o = dstOffset + (long) b * BYTES;
             int x = srcOffset + b * QK;
-            for (int j = 0; j < QK; j++) {
-                w[j] = qw[b * QK + j] * (float) Math.sqrt(sigma2 + src[x + j] * src[x + j]);
-            }
+            BlockStats.importanceWeights(qw, b * QK, src, x, sigma2, w, QK);
             float d = Fitters.makeQkx3Quants(QK, 31, src, x, w, 0, L, 0, min, laux, -0.9f, 0.05f, 36, false);
             Bytes.putHalf(dst, o, d);
             Bytes.putHalf(dst, o + 2, -min[0]);

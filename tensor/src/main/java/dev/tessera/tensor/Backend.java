@@ -28,6 +28,16 @@ public interface Backend extends AutoCloseable {
     /** {@code out[i] = W · x[i]} for {@code i < n}; {@code x} is {@code [n, W.cols]}, {@code out} is {@code [n, W.rows]}. */
     void matmul(Weight w, Buffer x, int n, Buffer out);
 
+    /**
+     * {@code outs[k] = weights[k] · x} for every {@code k}: several products of one input (Q, K and V;
+     * gate and up), which a backend may run as one job, preparing the input once. The default runs
+     * {@link #matmul} for each.
+     */
+    default void matmuls(Weight[] weights, Buffer x, int n, Buffer[] outs) {
+        if (weights.length != outs.length) throw new IllegalArgumentException(weights.length + " weights but " + outs.length + " outputs");
+        for (int k = 0; k < weights.length; k++) matmul(weights[k], x, n, outs[k]);
+    }
+
     /** {@code x[i] += bias} for each of the {@code n} rows. */
     void addBias(Buffer x, Weight bias, int n);
 

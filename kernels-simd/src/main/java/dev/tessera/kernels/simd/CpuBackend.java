@@ -17,7 +17,7 @@ import dev.tessera.tensor.Weight;
 /**
  * The CPU backend: activations in heap float arrays; F32/F16/BF16 weights read in place from their
  * (mmap'd) bytes, quantized weights repacked once at load into the layout of their integer kernel
- * (see {@link Q4Weight}, {@link Int8Weight}). Matrix products and attention run on a persistent
+ * (see {@link Q4Weight}, {@link Q8Weight}, {@link Int8Weight}). Matrix products and attention run on a persistent
  * {@link Parallel} pool.
  *
  * <p>One thread drives a backend at a time (it keeps per-call working memory); two threads
@@ -91,7 +91,8 @@ public final class CpuBackend implements Backend {
         PackedWeight packed = switch (tensor.type()) {
             case F32, F16, BF16 -> new FloatWeight(tensor);
             case Q4_0, Q4_1, Q4_K -> Q4Weight.pack(tensor, parallel);
-            case Q8_0, Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor, parallel);
+            case Q8_0 -> Q8Weight.pack(tensor, parallel);
+            case Q5_0, Q5_1, Q2_K, Q3_K, Q5_K, Q6_K -> Int8Weight.pack(tensor, parallel);
             // Tessera's int8/int4 group types: IntqDot's fused kernels read the file layout as is.
             case INT8_G32, INT8_G64, INT8_G128, INT4_G32, INT4_G64, INT4_G128, INT4A_G32, INT4A_G64, INT4A_G128 -> null;
             default -> throw new IllegalArgumentException("tensor " + tensor.name() + ": type " + tensor.type()
@@ -105,6 +106,9 @@ public final class CpuBackend implements Backend {
             vector = new float[(int) tensor.cols()];
             Dequantizer.dequantizeRow(tensor.type(), tensor.data(), 0, vector, 0, vector.length);
         }
+        // A repacked matrix is read from its copy from now on (embedding rows excepted, which fault back
+        // in one at a time): drop the file's pages from this process, or the model counts twice in its RSS.
+        if ((packed instanceof Q4Weight || packed instanceof Q8Weight || packed instanceof Int8Weight) && tensor.data().isMapped()) tensor.data().unload();
         return new CpuWeight(tensor, vector, packed);
     }
 
@@ -161,9 +165,43 @@ public final class CpuBackend implements Backend {
             LlamaCppMatmul.run(parallel, w.tensor, xb.data, xb.offset, n, ob.data, ob.offset);
             return;
         }
-        // Activations in the weight's format, as llama.cpp's CPU backend converts them; the float
+        matmulJob.clear();
+        matmulJob.add(w.packed, ob, rows);
+        runMatmuls(xb, n, cols);
+    }
+
+    @Override
+    public void matmuls(Weight[] weights, Buffer x, int n, Buffer[] outs) {
+        if (weights.length != outs.length) throw new IllegalArgumentException(weights.length + " weights but " + outs.length + " outputs");
+        boolean fusable = weights.length <= MatmulJob.MAX && !llamaCppOrder;
+        // One input conversion serves all: the products must share llama.cpp's activation format.
+        for (Weight w : weights) {
+            fusable &= w instanceof CpuWeight c && c.packed != null && c.cols() == weights[0].cols()
+                    && weights[0] instanceof CpuWeight c0 && c0.packed != null && c.packed.activations() == c0.packed.activations();
+        }
+        if (!fusable) {
+            Backend.super.matmuls(weights, x, n, outs);
+            return;
+        }
+        CpuBuffer xb = CpuBuffer.of(x);
+        int cols = (int) weights[0].cols();
+        checkSize(xb, (long) n * cols, "matmul input for ", weights[0].name());
+        matmulJob.clear();
+        for (int k = 0; k < weights.length; k++) {
+            CpuWeight w = (CpuWeight) weights[k];
+            CpuBuffer ob = CpuBuffer.of(outs[k]);
+            int rows = Math.toIntExact(w.rows());
+            checkSize(ob, (long) n * rows, "matmul output for ", w.name());
+            matmulJob.add(w.packed, ob, rows);
+        }
+        runMatmuls(xb, n, cols);
+    }
+
+    /** Runs the products collected in {@link #matmulJob} as one parallel job over their rows. */
+    private void runMatmuls(CpuBuffer xb, int n, int cols) {
+        // Activations in the weights' format, as llama.cpp's CPU backend converts them; the float
         // kernels (and the batched path of the integer ones) read the converted values.
-        TensorType format = w.packed.activations();
+        TensorType format = matmulJob.activations();
         float[] xs = xb.data;
         int xo = xb.offset;
         if (format != TensorType.F32) {
@@ -174,12 +212,11 @@ public final class CpuBackend implements Backend {
                 xo = 0;
             }
         }
-        matmulJob.set(w.packed, xs, xo, n, ob, rows);
         // Chunks taken in turn rather than one part per thread: a thread that loses its core to a
         // neighbour then costs one chunk, not half the matrix.
-        // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight.
-        int chunk = Math.max(16, rows / (parallel.threads() * 8) / 16 * 16);
-        parallel.chunks(rows, chunk, matmulJob);
+        // Multiples of 16 rows keep every chunk aligned to the interleaved row groups of Q4Weight and Q8Weight.
+        int chunk = Math.max(16, matmulJob.totalRows / (parallel.threads() * 8) / 16 * 16);
+        parallel.chunks(matmulJob.start(xs, xo, n, chunk), 1, matmulJob);
     }
 
     @Override
@@ -336,27 +373,63 @@ public final class CpuBackend implements Backend {
         if (ownsPool) parallel.close();
     }
 
-    /** The parallel part of {@link #matmul}, reused so that a call allocates nothing. */
+    /**
+     * The parallel part of {@link #matmul} and {@link #matmuls}: up to {@link #MAX} products of one
+     * input, cut into row chunks that never straddle two weights. Reused so a call allocates nothing.
+     */
     private final class MatmulJob implements Parallel.Range {
-        private PackedWeight w;
+        static final int MAX = 4;
+        private final PackedWeight[] ws = new PackedWeight[MAX];
+        private final CpuBuffer[] outs = new CpuBuffer[MAX];
+        private final int[] rows = new int[MAX];
+        /** Index of the first chunk of each weight, and one past the last weight's chunks. */
+        private final int[] firstChunk = new int[MAX + 1];
+        private int count;
+        int totalRows;
         private float[] x;
         private int xOffset;
         private int n;
-        private CpuBuffer out;
-        private int rows;
+        private int chunk;
 
-        void set(PackedWeight w, float[] x, int xOffset, int n, CpuBuffer out, int rows) {
-            this.w = w;
+        void clear() {
+            for (int k = 0; k < count; k++) {
+                ws[k] = null;
+                outs[k] = null;
+            }
+            count = 0;
+            totalRows = 0;
+        }
+
+        void add(PackedWeight w, CpuBuffer out, int rows) {
+            ws[count] = w;
+            outs[count] = out;
+            this.rows[count++] = rows;
+            totalRows += rows;
+        }
+
+        /** The activation format all the collected weights share. */
+        TensorType activations() {
+            return ws[0].activations();
+        }
+
+        /** Sets the (converted) input and chunk size; returns the number of chunks. */
+        int start(float[] x, int xOffset, int n, int chunk) {
             this.x = x;
             this.xOffset = xOffset;
             this.n = n;
-            this.out = out;
-            this.rows = rows;
+            this.chunk = chunk;
+            for (int k = 0; k < count; k++) firstChunk[k + 1] = firstChunk[k] + (rows[k] + chunk - 1) / chunk;
+            return firstChunk[count];
         }
 
         @Override
         public void run(int worker, int start, int end) {
-            w.rows(x, xOffset, q8, n, start, end, out.data, out.offset, rows, scratch[worker]);
+            for (int c = start; c < end; c++) {
+                int k = 0;
+                while (firstChunk[k + 1] <= c) k++;
+                int r0 = (c - firstChunk[k]) * chunk;
+                ws[k].rows(x, xOffset, q8, n, r0, Math.min(rows[k], r0 + chunk), outs[k].data, outs[k].offset, rows[k], scratch[worker]);
+            }
         }
     }
 

@@ -14,7 +14,7 @@ import java.nio.ByteOrder;
  * F32, F16 and BF16 weights read in place from their (mmap'd) segment, converted to floats in
  * registers and multiplied with float activations (for F16/BF16 already rounded to that type). One method per type and shape keeps the
  * inner loops free of type tests; 4 rows share each activation load. Batches of
- * {@link FloatGemm#MIN_BATCH} or more go through {@link FloatGemm}.
+ * {@link FloatGemm#MIN_BATCH} or more (F32: 2 or more) go through {@link FloatGemm}.
  */
 final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
     final TensorType type;
@@ -41,7 +41,9 @@ final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
     @Override
     public void rows(float[] x, int xOffset, Q8Rows q8, int n, int r0, int r1, float[] out, int outOffset, int outRows,
                      Scratch scratch) {
-        if (n >= FloatGemm.MIN_BATCH) {
+        // F32 rows need no decoding and the GEMM sums each output in the same order as dot4F32, so
+        // from two activation rows on it reads each weight once for all rows (verifying draft tokens).
+        if (n >= (type == TensorType.F32 ? 2 : FloatGemm.MIN_BATCH)) {
             FloatGemm.rows(this, cols, x, xOffset, n, r0, r1, out, outOffset, outRows, scratch);
             return;
         }

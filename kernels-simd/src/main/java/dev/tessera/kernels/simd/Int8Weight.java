@@ -10,9 +10,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 import static dev.tessera.kernels.simd.Lanes.BLOCKS_PER_GROUP;
 import static dev.tessera.kernels.simd.Lanes.SHORTS;
 
@@ -71,24 +68,7 @@ final class Int8Weight implements PackedWeight, FloatGemm.RowDecoder {
         int halves = 2 * rowCodes / 32;
         float[] scales = new float[rows * halves + Lanes.FLOATS];
         float[] offsets = SubBlocks.hasOffsets(type) ? new float[rows * halves + Lanes.FLOATS] : null;
-        int rowBytes = Math.toIntExact(t.rowBytes());
-        parallel.split(rows, 1, (worker, start, end) -> {
-            byte[] row = new byte[rowBytes], c = new byte[32];
-            float[] sc = new float[2], off = new float[2];
-            for (int r = start; r < end; r++) {
-                MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, row, 0, rowBytes);
-                for (int b = 0; b < blocks; b++) {
-                    SubBlocks.split(type, row, b, c, sc, off);
-                    int at = r * rowCodes;
-                    System.arraycopy(c, 0, codes, at + Q8Rows.index(32 * b), 16);
-                    System.arraycopy(c, 16, codes, at + Q8Rows.index(32 * b + 16), 16);
-                    for (int h = 0; h < 2; h++) {
-                        scales[r * halves + Q8Rows.halfIndex(b, h)] = sc[h];
-                        if (offsets != null) offsets[r * halves + Q8Rows.halfIndex(b, h)] = off[h];
-                    }
-                }
-            }
-        });
+        Int8Pack.fill(t, parallel, codes, scales, offsets, rowCodes, halves);
         return new Int8Weight(rows, blocks, codes, scales, offsets, ReferenceDot.activationType(type));
     }
 

@@ -9,7 +9,7 @@ import dev.tessera.tensor.TensorType;
  * {@code q8}, float kernels read {@code x}, which is then {@link Q8Rows#values} (the converted
  * values) unless the format is F32. {@code scratch} belongs to the calling thread.
  */
-sealed interface PackedWeight permits Q4Weight, Int8Weight, FloatWeight {
+sealed interface PackedWeight permits Q4Weight, Q8Weight, Int8Weight, FloatWeight {
     /**
      * The format llama.cpp's CPU backend multiplies this weight type's activations in
      * ({@code vec_dot_type}): F32, F16, BF16, Q8_0, Q8_1 or Q8_K.

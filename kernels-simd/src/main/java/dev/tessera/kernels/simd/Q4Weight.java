@@ -12,9 +12,6 @@ import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 /**
  * 4-bit weights (Q4_0, Q4_1, Q4_K) repacked at load into groups of {@link #R} rows interleaved so
  * that one vector lane pair belongs to one row: for row group {@code G}, block {@code b} and chunk
@@ -30,10 +27,12 @@ import java.lang.foreign.ValueLayout;
  * {@code xmix = x' − 16·x} (prepared in {@link Q8Rows#pairs}), {@code w·x + (w >> 4)·xmix =
  * lo·x + hi·x'}; both products may wrap in 16 bits, the sum is exact because it fits.
  *
- * <p>Scales: Q4_0 keeps its FP16 scales ({@code dh}, converted in registers, so it streams 18 bytes
- * per block as the file does) with the offset {@code −8·d}; Q4_1 and Q4_K keep a float scale and
- * offset per block ({@code y = scale·q + offset}: Q4_1's {@code d, m}, Q4_K's {@code d·sc, −dmin·m}).
- * The offset term {@code Σ_b offset·(d_x·Σ qx)} is one more FMA per block and group.
+ * <p>Scales ({@code y = scale·q + offset}): Q4_0 keeps its FP16 scales ({@code dh}, converted in
+ * registers, so it streams 18 bytes per block as the file does) with the offset {@code −8·d}; Q4_K
+ * keeps its 6-bit scales and mins as bytes per block and its FP16 {@code d, dmin} per super-block,
+ * multiplied in registers ({@code d·sc, −dmin·m}, the same float products ggml forms), so it streams
+ * 18.5 bytes per 32 weights (the file 18); Q4_1 keeps a float scale and offset per block. The offset
+ * term {@code Σ_b offset·(d_x·Σ qx)} is one more FMA per block and group.
  */
 final class Q4Weight implements PackedWeight {
     /** Rows per interleaved group. */
@@ -46,13 +45,21 @@ final class Q4Weight implements PackedWeight {
     final byte[] qs;
     /** Q4_0: FP16 scale per (group, block, row); else null. */
     final short[] dh;
-    /** Q4_1/Q4_K: float scale and offset per (group, block, row); else null. */
+    /** Q4_1: float scale and offset per (group, block, row); else null. */
     final float[] scales;
     final float[] offsets;
+    /** Q4_K: 6-bit scale and min per (group, block, row); else null. */
+    final byte[] kScales;
+    final byte[] kMins;
+    /** Q4_K: FP16 {@code d} and {@code dmin} per (group, super-block, row); else null. */
+    final short[] kd;
+    final short[] kdMin;
+
     /** Q8_0 for Q4_0, Q8_1 for Q4_1, Q8_K for Q4_K. */
     private final TensorType activations;
 
-    private Q4Weight(int rows, int blocks, byte[] qs, short[] dh, float[] scales, float[] offsets, TensorType activations) {
+    private Q4Weight(int rows, int blocks, byte[] qs, short[] dh, float[] scales, float[] offsets,
+                     byte[] kScales, byte[] kMins, short[] kd, short[] kdMin, TensorType activations) {
         this.rows = rows;
         this.blocks = blocks;
         this.rowGroups = (rows + R - 1) / R;
@@ -60,6 +67,10 @@ final class Q4Weight implements PackedWeight {
         this.dh = dh;
         this.scales = scales;
         this.offsets = offsets;
+        this.kScales = kScales;
+        this.kMins = kMins;
+        this.kd = kd;
+        this.kdMin = kdMin;
         this.activations = activations;
     }
 
@@ -71,40 +82,16 @@ final class Q4Weight implements PackedWeight {
         long slots = (long) groups * blocks * R;
         if (slots * 16 > Integer.MAX_VALUE - 64) throw new IllegalArgumentException("tensor " + t.name() + ": too large to repack");
         byte[] qs = new byte[(int) slots * 16];
-        boolean q40 = type == TensorType.Q4_0;
+        boolean q40 = type == TensorType.Q4_0, q4k = type == TensorType.Q4_K;
         short[] dh = q40 ? new short[(int) slots + Lanes.FLOATS] : null;
-        float[] scales = q40 ? null : new float[(int) slots + Lanes.FLOATS];
-        float[] offsets = q40 ? null : new float[(int) slots + Lanes.FLOATS];
-        int rowBytes = Math.toIntExact(t.rowBytes());
-        parallel.split(rows, 1, (worker, start, end) -> {
-            byte[] row = new byte[rowBytes], codes = new byte[32];
-            float[] sc = new float[2], off = new float[2];
-            for (int r = start; r < end; r++) {
-                MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, row, 0, rowBytes);
-                int g = r / R, j = r % R;
-                for (int b = 0; b < blocks; b++) {
-                    int slot = (g * blocks + b) * R + j;
-                    if (q40) {
-                        for (int e = 0; e < 16; e++) {
-                            codes[e] = (byte) (row[18 * b + 2 + e] & 0xF);
-                            codes[e + 16] = (byte) ((row[18 * b + 2 + e] & 0xFF) >> 4);
-                        }
-                        dh[slot] = (short) ((row[18 * b] & 0xFF) | row[18 * b + 1] << 8);
-                    } else {
-                        SubBlocks.split(type, row, b, codes, sc, off);
-                        scales[slot] = sc[0];
-                        offsets[slot] = off[0];
-                    }
-                    int base = (g * blocks + b) * 8 * CHUNK;
-                    for (int k = 0; k < 8; k++) {
-                        for (int tt = 0; tt < 2; tt++) {
-                            qs[base + k * CHUNK + 2 * j + tt] = (byte) (codes[4 * k + tt] | codes[4 * k + 2 + tt] << 4);
-                        }
-                    }
-                }
-            }
-        });
-        return new Q4Weight(rows, blocks, qs, dh, scales, offsets, ReferenceDot.activationType(type));
+        float[] scales = type == TensorType.Q4_1 ? new float[(int) slots + Lanes.FLOATS] : null;
+        float[] offsets = type == TensorType.Q4_1 ? new float[(int) slots + Lanes.FLOATS] : null;
+        byte[] kScales = q4k ? new byte[(int) slots + Lanes.FLOATS] : null;
+        byte[] kMins = q4k ? new byte[(int) slots + Lanes.FLOATS] : null;
+        short[] kd = q4k ? new short[(int) slots / 8 + Lanes.FLOATS] : null;
+        short[] kdMin = q4k ? new short[(int) slots / 8 + Lanes.FLOATS] : null;
+        Q4Pack.fill(t, parallel, qs, dh, scales, offsets, kScales, kMins, kd, kdMin);
+        return new Q4Weight(rows, blocks, qs, dh, scales, offsets, kScales, kMins, kd, kdMin, ReferenceDot.activationType(type));
     }
 
     @Override
@@ -127,6 +114,7 @@ final class Q4Weight implements PackedWeight {
     /** The {@code R} rows of group {@code g} against activation row {@code i}; stores the first {@code valid}. */
     private void group(Q8Rows a, int i, int g, float[] out, int o, int valid) {
         FloatVector acc = FloatVector.zero(Lanes.F), corr = acc;
+        FloatVector superD = acc, superMin = acc; // Q4_K: the current super-block's d and −dmin per row
         int pb = i * a.blocks * 16, db = i * a.blockStride;
         int[] pairs = a.pairs;
         for (int b = 0; b < blocks; b++) {
@@ -142,14 +130,48 @@ final class Q4Weight implements PackedWeight {
             IntVector si = s.reinterpretAsInts();
             IntVector sum = si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(si.lanewise(VectorOperators.ASHR, 16));
             int slot = (g * blocks + b) * R;
-            FloatVector dw = dh != null ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot);
+            FloatVector dw, off;
+            if (dh != null) {
+                dw = Half.load(dh, slot);
+                off = dw;
+            } else if (kd != null) {
+                if ((b & 7) == 0) {
+                    superD = Half.load(kd, (g * blocks / 8 + b / 8) * R);
+                    superMin = Half.load(kdMin, (g * blocks / 8 + b / 8) * R).neg();
+                }
+                dw = bytes(kScales, slot).mul(superD);
+                off = bytes(kMins, slot).mul(superMin);
+            } else {
+                dw = FloatVector.fromArray(Lanes.F, scales, slot);
+                off = FloatVector.fromArray(Lanes.F, offsets, slot);
+            }
             acc = ((FloatVector) sum.convert(VectorOperators.I2F, 0)).fma(dw.mul(a.d[db + b]), acc);
-            FloatVector off = dh != null ? dw : FloatVector.fromArray(Lanes.F, offsets, slot);
             corr = off.fma(FloatVector.broadcast(Lanes.F, a.s[db + b]), corr);
         }
         FloatVector res = dh != null ? corr.mul(-8f).add(acc) : acc.add(corr);
         if (valid == R) res.intoArray(out, o);
         else res.intoArray(out, o, Lanes.F.indexInRange(0, valid));
+    }
+
+    /** {@code R} unsigned bytes from {@code src[slot..]} as floats. */
+    private static FloatVector bytes(byte[] src, int slot) {
+        return (FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, src, slot).convertShape(VectorOperators.B2F, Lanes.F, 0);
+    }
+
+    /** Scales of group {@code g}'s rows in block {@code b}. */
+    private FloatVector scale(int g, int b) {
+        int slot = (g * blocks + b) * R;
+        if (dh != null) return Half.load(dh, slot);
+        if (kd != null) return bytes(kScales, slot).mul(Half.load(kd, (g * blocks / 8 + b / 8) * R));
+        return FloatVector.fromArray(Lanes.F, scales, slot);
+    }
+
+    /** Offsets of group {@code g}'s rows in block {@code b}. */
+    private FloatVector offset(int g, int b) {
+        int slot = (g * blocks + b) * R;
+        if (dh != null) return Half.load(dh, slot).mul(-8f);
+        if (kd != null) return bytes(kMins, slot).mul(Half.load(kdMin, (g * blocks / 8 + b / 8) * R).neg());
+        return FloatVector.fromArray(Lanes.F, offsets, slot);
     }
 
     // ---- batched (prefill) path: float FMAs on a decoded group tile ----
@@ -186,9 +208,7 @@ final class Q4Weight implements PackedWeight {
 
     private void decodeGroup(int g, float[] tile) {
         for (int b = 0; b < blocks; b++) {
-            int slot = (g * blocks + b) * R;
-            FloatVector dw = dh != null ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot);
-            FloatVector ow = dh != null ? dw.mul(-8f) : FloatVector.fromArray(Lanes.F, offsets, slot);
+            FloatVector dw = scale(g, b), ow = offset(g, b);
             FloatVector d0 = dw.rearrange(SPREAD_LOW), d1 = dw.rearrange(SPREAD_HIGH);
             FloatVector o0 = ow.rearrange(SPREAD_LOW), o1 = ow.rearrange(SPREAD_HIGH);
             int base = (g * blocks + b) * 8 * CHUNK;

@@ -54,6 +54,12 @@ final class Q8Rows {
      */
     int[] pairs = new int[0];
 
+    /**
+     * For the interleaved 8-bit kernel, per row 16 ints per block: int {@code m} packs the codes of
+     * elements {@code 2m} (low 16 bits) and {@code 2m+1} (high 16 bits); see {@link Q8Weight}.
+     */
+    int[] adjacent = new int[0];
+
     /** Floats per row in {@link #d16} and {@link #s16}. */
     int halfStride() {
         return 2 * blockStride;
@@ -97,7 +103,10 @@ final class Q8Rows {
         this.rowStride = (blocks + Lanes.BLOCKS_PER_GROUP - 1) / Lanes.BLOCKS_PER_GROUP * Lanes.GROUP;
         this.blockStride = blocks + Lanes.FLOATS;
         if (q.length < n * rowStride) q = new short[n * rowStride];
-        if (pairs.length < n * blocks * 16) pairs = new int[n * blocks * 16];
+        if (pairs.length < n * blocks * 16) {
+            pairs = new int[n * blocks * 16];
+            adjacent = new int[n * blocks * 16];
+        }
         if (d.length < n * blockStride) {
             d = new float[n * blockStride];
             s = new float[n * blockStride];
@@ -126,6 +135,8 @@ final class Q8Rows {
                     int p = i * blocks * 16 + 16 * b + 2 * k;
                     pairs[p] = (q0 & 0xFFFF) | q1 << 16;
                     pairs[p + 1] = ((q2 - 16 * q0) & 0xFFFF) | (q3 - 16 * q1) << 16;
+                    adjacent[p] = (q0 & 0xFFFF) | q1 << 16;
+                    adjacent[p + 1] = (q2 & 0xFFFF) | q3 << 16;
                 }
             }
             if (wantValues) {

@@ -127,12 +127,12 @@ final class SubBlocks {
     }
 
     /** 6-bit scale {@code j} of a Q4_K/Q5_K super-block (quant-formats.md §3.10). */
-    private static int kScale(byte[] s, int b, int j) {
+    static int kScale(byte[] s, int b, int j) {
         return j < 4 ? u8(s, b + j) & 63 : (u8(s, b + j + 4) & 0xF) | (u8(s, b + j - 4) >> 6) << 4;
     }
 
     /** 6-bit min {@code j} of a Q4_K/Q5_K super-block. */
-    private static int kMin(byte[] s, int b, int j) {
+    static int kMin(byte[] s, int b, int j) {
         return j < 4 ? u8(s, b + j + 4) & 63 : (u8(s, b + j + 4) >> 4) | (u8(s, b + j) >> 6) << 4;
     }
 }

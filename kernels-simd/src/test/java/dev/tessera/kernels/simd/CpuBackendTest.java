@@ -18,6 +18,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -92,6 +93,34 @@ class CpuBackendTest {
                 }
             }
         }
+    }
+
+    /**
+     * One fused job over several weights (mixed types, row counts that are not multiples of the row
+     * groups or chunks) gives each output exactly what its own matmul gives.
+     */
+    @Test
+    void fusedMatmulsEqualSeparateOnes() {
+        int cols = 256;
+        TensorType[] types = {TensorType.Q4_0, TensorType.Q8_0, TensorType.Q6_K, TensorType.F16};
+        int[] rows = {45, 7, 300, 33};
+        Weight[] ws = new Weight[types.length];
+        for (int k = 0; k < ws.length; k++) {
+            ws[k] = CPU.load(dev.tessera.kernels.simd.bench.RandomTensors.of("blk.0.w" + k, types[k], rows[k], cols, 11 + k, java.lang.foreign.Arena.ofAuto()));
+        }
+        Random rnd = new Random(5);
+        for (int n : new int[] {1, 3, 9}) {
+            Buffer x = buffer(CPU, gaussian(rnd, n * cols));
+            Buffer[] fused = new Buffer[ws.length];
+            for (int k = 0; k < ws.length; k++) fused[k] = CPU.allocate((long) n * rows[k]);
+            CPU.matmuls(ws, x, n, fused);
+            for (int k = 0; k < ws.length; k++) {
+                Buffer alone = CPU.allocate((long) n * rows[k]);
+                CPU.matmul(ws[k], x, n, alone);
+                assertArrayEquals(read(alone), read(fused[k]), types[k] + " n=" + n);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> CPU.matmuls(ws, CPU.allocate(cols), 1, new Buffer[1]));
     }
 
     @Test

@@ -32,6 +32,7 @@ class NoAllocationTest {
                 cpu.load(RandomTensors.of("f16", TensorType.F16, 128, 256, 3, arena)),
                 cpu.load(RandomTensors.of("q6_k", TensorType.Q6_K, 128, 256, 4, arena)),
             };
+            Buffer[] outs = {cpu.allocate(128), cpu.allocate(128), cpu.allocate(128), cpu.allocate(128)};
             Weight norm = cpu.load(RandomTensors.of("norm", TensorType.F32, 1, 256, 5, arena));
             Buffer x = cpu.allocate(256), out = cpu.allocate(256), g = cpu.allocate(256);
             Buffer k = x.slice(0, 128), v = g.slice(0, 128);
@@ -46,6 +47,7 @@ class NoAllocationTest {
                 for (int it = 0; it < 500; it++) {
                     pos[0] = it % 100;
                     for (Weight w : ws) cpu.matmul(w, x, 1, out);
+                    cpu.matmuls(ws, x, 1, outs);
                     cpu.rmsNorm(x, norm, 1, 256, 1e-5f, g);
                     cpu.rope(out, 1, 4, 64, pos, rope);
                     cpu.storeKv(kv, 0, k, v, 1, pos);

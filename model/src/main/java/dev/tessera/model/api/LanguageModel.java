@@ -3,7 +3,7 @@ package dev.tessera.model.api;
 import dev.tessera.kernels.simd.CpuBackend;
 import dev.tessera.model.Model;
 import dev.tessera.model.ModelConfig;
-import dev.tessera.model.TokenizerLocator;
+import dev.tessera.model.ModelOpener;
 import dev.tessera.model.chat.ChatFormat;
 import dev.tessera.model.chat.ChatMessage;
 import dev.tessera.model.chat.ChatTemplates;
@@ -85,9 +85,10 @@ public final class LanguageModel implements AutoCloseable {
     public static LanguageModel open(Path path, LoadOptions options) {
         CpuBackend backend = options.threads() > 0 ? new CpuBackend(options.threads()) : new CpuBackend();
         try {
-            Model m = Model.open(path, backend);
+            ModelOpener.Opened opened = ModelOpener.open(path, options.tokenizer(), backend);
+            Model m = opened.model();
             try {
-                Tokenizer tok = TokenizerLocator.locate(path, options.tokenizer());
+                Tokenizer tok = opened.tokenizer();
                 if (tok.vocabSize() > m.config().vocabSize()) {
                     throw new IllegalArgumentException("tokenizer has " + tok.vocabSize() + " tokens but the model only " + m.config().vocabSize());
                 }

@@ -78,12 +78,7 @@ public final class DraftModelDrafter implements Drafter {
         if (maxDrafts <= 0) return DraftTree.root(pending);
         maxDrafts = Math.min(maxDrafts, cache.capacity() - length);
         if (maxDrafts <= 0) return DraftTree.root(pending);
-        // Keep the cached prefix shared with the context; feed the rest, ending with the pending token.
-        int common = 0;
-        int limit = Math.min(fedLength, length - 1);
-        while (common < limit && fed[common] == context[common]) common++;
-        fedLength = common;
-        feed(context, common, length - common);
+        sync(context, length);
         if (branching > 1 && maxDrafts >= branching) return proposeTree(context, length, maxDrafts);
 
         int[] drafts = new int[maxDrafts];
@@ -94,8 +89,9 @@ public final class DraftModelDrafter implements Drafter {
             int token;
             double top;
             if (distribution == null) {
-                token = argmax(logits, 0, logits.length / branching);
-                top = softmaxTop(logits, logits.length / branching);
+                int vocab = logits.length / branching;
+                token = Logits.argmax(logits, 0, vocab);
+                top = Logits.topProbability(logits, 0, vocab, token);
             } else {
                 double[] dist = new double[logits.length / branching];
                 int[] ctx = Arrays.copyOf(context, length + n);
@@ -113,6 +109,22 @@ public final class DraftModelDrafter implements Drafter {
         }
         int[] chosen = Arrays.copyOf(drafts, n);
         return distribution == null ? DraftTree.chain(pending, chosen) : DraftTree.sampledChain(pending, chosen, q);
+    }
+
+    /**
+     * Keeps the cached prefix shared with the context and feeds the rest, ending with the pending
+     * token, whose logits then start the draft. Does nothing when already in step.
+     */
+    @Override
+    public void sync(int[] context, int length) {
+        if (length > cache.capacity()) return; // propose() drafts nothing then
+        int common = 0;
+        int limit = Math.min(fedLength, length);
+        while (common < limit && fed[common] == context[common]) common++;
+        if (common == length && fedLength == length) return; // in step: the logits after the pending token are current
+        common = Math.min(common, length - 1); // else the pending token is fed (again), for its logits
+        fedLength = common;
+        feed(context, common, length - common);
     }
 
     /**
@@ -164,7 +176,7 @@ public final class DraftModelDrafter implements Drafter {
                 int parent = first + i;
                 parents[node] = parent;
                 if (distribution == null) {
-                    tokens[node] = argmax(logits, i * vocab, vocab);
+                    tokens[node] = Logits.argmax(logits, i * vocab, vocab);
                 } else {
                     double[] dist = new double[vocab];
                     int[] ctx = pathContext(context, length, tokens, parents, parent);
@@ -229,19 +241,5 @@ public final class DraftModelDrafter implements Drafter {
             System.arraycopy(chunk, 0, fed, fedLength, b);
             fedLength += b;
         }
-    }
-
-    private static int argmax(float[] x, int off, int n) {
-        int best = 0;
-        for (int i = 1; i < n; i++) if (x[off + i] > x[off + best]) best = i;
-        return best;
-    }
-
-    /** Probability of the most likely token under softmax(x). */
-    private static double softmaxTop(float[] x, int n) {
-        float max = x[argmax(x, 0, n)];
-        double sum = 0;
-        for (int i = 0; i < n; i++) sum += Math.exp(x[i] - max);
-        return 1 / sum;
     }
 }

@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * A draft to verify: node 0 is the pending token (the root, not a draft), nodes 1..T are drafted
- * tokens in level order with {@code parent[i] < i}. A chain is the tree with {@code parent[i] = i - 1}.
+ * tokens in any order with {@code parent[i] < i} (level order, or a drafter's order of preference). A chain is the tree with {@code parent[i] = i - 1}.
  * {@code proposal[u]} is the distribution the children of node u were drawn from (null for
  * {@link CandidateMode#DETERMINISTIC} drafts or for nodes without children).
  */

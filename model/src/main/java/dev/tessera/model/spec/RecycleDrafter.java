@@ -5,17 +5,17 @@ import java.util.Arrays;
 /**
  * Token Recycling (Luo et al., ACL 2025): an adjacency table {@code M[token] = } the target's top-k
  * next tokens the last time it processed that token, filled from every verified row — rejected
- * ones included — and expanded breadth-first along a fixed tree template into a draft tree.
+ * ones included — and expanded along a fixed tree template into a draft tree.
  */
 public final class RecycleDrafter implements Drafter {
     private final int k;
     private final int[] table; // vocab × k, initially 0 (the paper's initialisation)
-    private final int[][] template; // index paths, level order
+    private final int[][] template; // index paths, each after its prefix
     private final int[] templateParent; // node index (0 = root) of each path's prefix
 
     /**
-     * @param template paths of child indices (each {@code < k}) in level order; every proper prefix
-     *                 of a path must appear before it. {@link #defaultTemplate} suits CPUs.
+     * @param template paths of child indices (each {@code < k}); every proper prefix of a path must
+     *                 appear before it. {@link #defaultTemplate} suits CPUs.
      */
     public RecycleDrafter(int vocabSize, int k, int[][] template) {
         this.k = k;
@@ -37,19 +37,40 @@ public final class RecycleDrafter implements Drafter {
     @Override
     public String name() { return "recycle"; }
 
-    /** A 21-node template of depth 7: wide near the root, a single chain deeper down. */
+    /**
+     * A 21-node template ordered by expected acceptance, so that every prefix — what a smaller draft
+     * budget uses — is itself a good tree: see {@link #template}; rank acceptances typical of the
+     * target's top-k on story text.
+     */
     public static int[][] defaultTemplate() {
-        return new int[][] {
-            {0}, {1}, {2}, {3},
-            {0, 0}, {0, 1}, {0, 2}, {1, 0}, {1, 1}, {2, 0},
-            {0, 0, 0}, {0, 0, 1}, {0, 1, 0}, {1, 0, 0},
-            {0, 0, 0, 0}, {0, 0, 0, 1}, {0, 0, 1, 0},
-            {0, 0, 0, 0, 0}, {0, 0, 0, 0, 1},
-            {0, 0, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0, 0},
-        };
+        return template(new double[] {0.7, 0.15, 0.08, 0.05}, 21);
     }
 
-    /** Fills the first {@code maxDrafts} template nodes breadth-first from the table. */
+    /**
+     * The {@code nodes} paths with the largest probability of being reached when the child of rank
+     * r of a reached node is accepted with probability {@code rankAcceptance[r]}, in decreasing order
+     * of that probability (a parent always precedes its children). Under that model the first m
+     * paths form the tree of m drafts with the most expected accepted tokens (Sequoia's objective;
+     * the sum of path probabilities is maximal and the set is closed under taking prefixes).
+     */
+    public static int[][] template(double[] rankAcceptance, int nodes) {
+        record Path(int[] ranks, double p) {}
+        java.util.PriorityQueue<Path> open = new java.util.PriorityQueue<>((x, y) -> Double.compare(y.p(), x.p()));
+        open.add(new Path(new int[0], 1));
+        int[][] out = new int[nodes][];
+        for (int i = -1; i < nodes; i++) {
+            Path best = open.poll();
+            if (i >= 0) out[i] = best.ranks();
+            for (int r = 0; r < rankAcceptance.length; r++) {
+                int[] child = Arrays.copyOf(best.ranks(), best.ranks().length + 1);
+                child[child.length - 1] = r;
+                open.add(new Path(child, best.p() * rankAcceptance[r]));
+            }
+        }
+        return out;
+    }
+
+    /** Fills the first {@code maxDrafts} template nodes from the table. */
     @Override
     public DraftTree propose(int[] context, int length, int maxDrafts) {
         int n = 1 + Math.max(0, Math.min(maxDrafts, template.length));

@@ -82,8 +82,8 @@ public final class SelfSpecDrafter implements Drafter {
             int token;
             double top;
             if (distribution == null) {
-                token = argmax(logits);
-                top = softmaxTop(logits, token);
+                token = Logits.argmax(logits, 0, logits.length);
+                top = Logits.topProbability(logits, 0, logits.length, token);
             } else {
                 double[] dist = new double[logits.length];
                 int[] ctx = Arrays.copyOf(context, length + n);
@@ -134,17 +134,5 @@ public final class SelfSpecDrafter implements Drafter {
             part[id >> 1] = !part[id >> 1];
         }
         return s;
-    }
-
-    private static int argmax(float[] x) {
-        int best = 0;
-        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
-        return best;
-    }
-
-    private static double softmaxTop(float[] x, int top) {
-        double sum = 0;
-        for (float v : x) sum += Math.exp(v - x[top]);
-        return 1 / sum;
     }
 }

@@ -28,6 +28,8 @@ public final class SpeculativeDecoder {
     private final RandomGenerator rng;
     private final int vocab;
     private final float[] rows;
+    private final int[][] slots; // per tree size: cache slots of the nodes (rewritten each step)
+    private final int[][] allRows; // per tree size: 0..size-1, every row's logits are wanted
 
     /**
      * @param target       built with {@code maxBatch} and {@code maxLogitRows} at least one more than
@@ -44,6 +46,8 @@ public final class SpeculativeDecoder {
         this.rng = rng;
         this.vocab = target.config().vocabSize();
         this.rows = new float[target.maxBatch() * vocab];
+        this.slots = new int[target.maxBatch() + 1][];
+        this.allRows = new int[target.maxBatch() + 1][];
     }
 
     /**
@@ -57,31 +61,41 @@ public final class SpeculativeDecoder {
         int length = prompt.length; // committed tokens + the pending one
         prefill(prompt, prompt.length - 1);
         int committed = prompt.length - 1;
+        drafter.sync(context, length);
         long prefilled = System.nanoTime();
 
         int steps = 0, generated = 0;
-        long drafted = 0, accepted = 0, draftNanos = 0, verifyNanos = 0;
-        boolean done = false;
+        long drafted = 0, accepted = 0, draftNanos = 0, forwardNanos = 0, acceptNanos = 0, commitNanos = 0;
+        boolean done = false, draftedBefore = true;
         while (!done && generated < maxTokens) {
             int room = Math.min(cache.capacity() - committed - 1, target.maxBatch() - 1);
             if (room < 0) throw new ContextFullException(cache.capacity());
             int gamma = Math.min(policy.next(), room);
             long t0 = System.nanoTime();
+            if (gamma > 0) drafter.sync(context, length);
+            long synced = System.nanoTime();
             DraftTree tree = drafter.propose(context, length, gamma);
             if (tree.drafts() > room) throw new IllegalStateException(drafter.name() + " proposed " + tree.drafts() + " drafts, at most " + room + " fit");
             long t1 = System.nanoTime();
-            Outcome outcome = verify(tree, committed, context, length);
+            evaluate(tree, committed);
             long t2 = System.nanoTime();
-
+            Outcome outcome = distribution == null ? Verification.greedy(tree, u -> Logits.argmax(rows, u * vocab, vocab)) : sampled(tree, context, length);
+            long t3 = System.nanoTime();
             compact(outcome.acceptedNodes(), committed);
             committed += 1 + outcome.accepted();
             drafter.observe(tree, rows, vocab, outcome);
+            long t4 = System.nanoTime();
+            // A sync right after a drafting step is part of drafting (a draft model feeds the last
+            // token or two); after plain steps it is a catch-up, not a cost of drafting a token.
+            policy.record(tree, outcome, (t1 - (draftedBefore ? t0 : synced)) / 1e9, (t4 - t1) / 1e9);
+            draftedBefore = tree.drafts() > 0;
             steps++;
             drafted += tree.drafts();
             accepted += outcome.accepted();
             draftNanos += t1 - t0;
-            verifyNanos += t2 - t1;
-            policy.record(chainLength(tree, outcome), outcome.accepted(), (t1 - t0) / 1e9, (t2 - t1) / 1e9, tree.size());
+            forwardNanos += t2 - t1;
+            acceptNanos += t3 - t2;
+            commitNanos += t4 - t3;
 
             for (int token : outcome.emitted()) {
                 context[length++] = token;
@@ -93,26 +107,27 @@ public final class SpeculativeDecoder {
                 }
             }
         }
-        return new SpecStats(drafter.name(), steps, drafted, accepted, generated, draftNanos, verifyNanos, prefilled - start,
-                System.nanoTime() - prefilled);
+        return new SpecStats(drafter.name(), steps, drafted, accepted, generated, draftNanos, forwardNanos, acceptNanos, commitNanos,
+                prefilled - start, System.nanoTime() - prefilled);
     }
 
-    /** Evaluates the tree at slots {@code committed..} and applies the acceptance rule. */
-    private Outcome verify(DraftTree tree, int committed, int[] context, int length) {
+    /** Runs the tree through the target at slots {@code committed..}, leaving every node's logits in {@link #rows}. */
+    private void evaluate(DraftTree tree, int committed) {
         int n = tree.size();
-        int[] slots = new int[n];
-        int[] all = new int[n];
-        for (int i = 0; i < n; i++) {
-            slots[i] = committed + i;
-            all[i] = i;
+        if (slots[n] == null) {
+            slots[n] = new int[n];
+            allRows[n] = new int[n];
+            for (int i = 0; i < n; i++) allRows[n][i] = i;
         }
+        int[] s = slots[n];
+        for (int i = 0; i < n; i++) s[i] = committed + i;
         AttentionMask mask = tree.isChain() ? AttentionMask.CAUSAL : new AttentionMask.Tree(committed, tree.visibility());
-        target.forward(cache, tree.tokens(), tree.positions(committed), slots, mask, all, rows);
-        if (distribution == null) {
-            int[] argmax = new int[n];
-            for (int i = 0; i < n; i++) argmax[i] = argmax(rows, i * vocab, vocab);
-            return Verification.greedy(tree, argmax);
-        }
+        target.forward(cache, tree.tokens(), tree.positions(committed), s, mask, allRows[n], rows);
+    }
+
+    /** The lossless stochastic rule on the processed target distributions of every node. */
+    private Outcome sampled(DraftTree tree, int[] context, int length) {
+        int n = tree.size();
         double[][] p = new double[n][vocab];
         for (int i = 0; i < n; i++) {
             int[] ctx = pathContext(tree, i, context, length);
@@ -154,25 +169,5 @@ public final class SpeculativeDecoder {
             for (int i = 0; i < b; i++) pos[i] = s + i;
             target.forward(cache, chunk, pos, pos, AttentionMask.CAUSAL, new int[0], ignored);
         }
-    }
-
-    /** Drafts on the path the verifier walked (for a chain: all of them). */
-    private static int chainLength(DraftTree tree, Outcome outcome) {
-        if (tree.isChain()) return tree.drafts();
-        int max = 0;
-        for (int i = 1; i < tree.size(); i++) max = Math.max(max, tree.depth(i));
-        return Math.min(max, outcome.accepted() + 1);
-    }
-
-    private static int argmax(float[] x, int off, int n) {
-        int best = 0;
-        float bv = x[off];
-        for (int i = 1; i < n; i++) {
-            if (x[off + i] > bv) {
-                bv = x[off + i];
-                best = i;
-            }
-        }
-        return best;
     }
 }

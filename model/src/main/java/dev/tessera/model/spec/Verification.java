@@ -1,6 +1,7 @@
 package dev.tessera.model.spec;
 
 import java.util.Arrays;
+import java.util.function.IntUnaryOperator;
 import java.util.random.RandomGenerator;
 
 /**
@@ -12,25 +13,27 @@ public final class Verification {
 
     /**
      * Greedy rule (§2.1): from the root, move to the child carrying the target's argmax while there is
-     * one; emit the argmax at the node where the walk stops.
+     * one; emit the argmax at the node where the walk stops. {@code argmaxAt} gives the target's
+     * argmax at a node; it is asked only for the nodes the walk visits.
      */
-    public static Outcome greedy(DraftTree tree, int[] argmax) {
+    public static Outcome greedy(DraftTree tree, IntUnaryOperator argmaxAt) {
+        int[] tokens = tree.tokens(), parents = tree.parents();
         int[] nodes = new int[tree.size()];
         int count = 0;
         int u = 0;
         while (true) {
+            int best = argmaxAt.applyAsInt(u);
             int next = -1;
-            for (int c : tree.children(u)) {
-                if (tree.tokens()[c] == argmax[u]) {
+            for (int c = u + 1; c < tokens.length; c++) {
+                if (parents[c] == u && tokens[c] == best) {
                     next = c;
                     break;
                 }
             }
-            if (next < 0) break;
+            if (next < 0) return outcome(tree, Arrays.copyOf(nodes, count), best);
             nodes[count++] = next;
             u = next;
         }
-        return outcome(tree, Arrays.copyOf(nodes, count), argmax[u]);
     }
 
     /**

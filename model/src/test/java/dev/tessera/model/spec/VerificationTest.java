@@ -117,7 +117,12 @@ class VerificationTest {
         DraftTree tree = new DraftTree(new int[] {R, a, b, c, d, e}, new int[] {-1, 0, 0, 1, 1, 2}, new double[6][],
                 CandidateMode.DETERMINISTIC);
         int[] argmax = {a, d, 0, 0, x, 0};
-        Outcome o = Verification.greedy(tree, argmax);
+        java.util.List<Integer> asked = new java.util.ArrayList<>();
+        Outcome o = Verification.greedy(tree, u -> {
+            asked.add(u);
+            return argmax[u];
+        });
+        assertEquals(java.util.List.of(0, 1, 4), asked, "only the rows on the walked path need their argmax");
         assertArrayEquals(new int[] {1, 4}, o.acceptedNodes());
         assertArrayEquals(new int[] {a, d, x}, o.emitted());
         assertArrayEquals(new int[] {0, 1, 1, 2, 2, 2}, tree.positions(0));
