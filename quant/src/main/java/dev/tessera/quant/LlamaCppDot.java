@@ -19,8 +19,8 @@ import java.lang.foreign.MemorySegment;
  * <li>Q4_0 with a row count divisible by 8 is repacked by llama.cpp and multiplied per row: one
  *     float chain {@code acc = fma(Σ_block, d_w·d_x, acc)};</li>
  * <li>F32/F16: a single-token product uses ggml's dot product (4 accumulators of 8 lanes over
- *     32-element steps, the rest in double), longer batches the tiled GEMM (one 8-lane
- *     accumulator) when the length is a multiple of 8.</li>
+ *     32-element steps, the rest in double for F16 and in float for F32), longer
+ *     batches the tiled GEMM (one 8-lane accumulator) when the length is a multiple of 8.</li>
  * </ul>
  * Activations come as {@link ActivationQuantizer} blocks (or F16-rounded floats). Scalar and slow:
  * for checking against llama.cpp, not for serving.
@@ -43,8 +43,11 @@ public final class LlamaCppDot {
         };
     }
 
-    /** Float rows (F32 weights, or F16 weights and F16-rounded activations) in ggml's single-token order. */
-    public static float dotVec(float[] w, int wo, float[] x, int xo, int n) {
+    /**
+     * Float rows in ggml's single-token order: F16 weights (with F16-rounded activations) finish
+     * the elements after the last 32-element step in double, F32 weights ({@code f32}) in float.
+     */
+    public static float dotVec(float[] w, int wo, float[] x, int xo, int n, boolean f32) {
         int np = n & ~31;
         float[][] s = new float[4][8];
         for (int i = 0; i < np; i += 32) {
@@ -54,7 +57,12 @@ public final class LlamaCppDot {
         }
         float[] v = new float[8];
         for (int l = 0; l < 8; l++) v[l] = (s[0][l] + s[2][l]) + (s[1][l] + s[3][l]);
-        double sum = ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+        float reduced = ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+        if (f32) {
+            for (int i = np; i < n; i++) reduced += w[wo + i] * x[xo + i];
+            return reduced;
+        }
+        double sum = reduced;
         for (int i = np; i < n; i++) {
             float p = w[wo + i] * x[xo + i];
             sum += p;
@@ -152,6 +160,7 @@ public final class LlamaCppDot {
 
     private static float kQuant(TensorType weight, MemorySegment w, long wo, MemorySegment a, long ao, int n) {
         float[] acc = new float[8], accMin = new float[4];
+        int[] products = new int[256];
         float summs = 0;
         long wb = weight.blockBytes();
         int dOff = dOffset(weight);
@@ -184,13 +193,14 @@ public final class LlamaCppDot {
                 }
                 default -> { }
             }
+            for (int g = 0; g < 16; g++) {
+                int sc = kScale(weight, w, o, 16 * g);
+                for (int e = 16 * g; e < 16 * g + 16; e++) products[e] = sc * kCode(weight, w, o, e) * Bytes.i8(a, x + 4 + e);
+            }
             for (int m = 0; m < 8; m++) {
                 int s = 0;
                 for (int c = 0; c < 8; c++) {
-                    for (int k = 0; k < 4; k++) {
-                        int e = 32 * c + 4 * m + k;
-                        s += kScale(weight, w, o, e) * kCode(weight, w, o, e) * Bytes.i8(a, x + 4 + e);
-                    }
+                    for (int k = 0; k < 4; k++) s += products[32 * c + 4 * m + k];
                 }
                 acc[m] = Math.fma(d, (float) s, acc[m]);
             }

@@ -40,7 +40,7 @@ final class LlamaCppMatmul {
                     Dequantizer.dequantizeRow(type, data, r * rowBytes, row, 0, cols);
                     for (int i = 0; i < n; i++) {
                         out[outOffset + i * rows + r] = gemm ? LlamaCppDot.dotGemm(row, 0, xs, i * cols, cols)
-                                : LlamaCppDot.dotVec(row, 0, xs, i * cols, cols);
+                                : LlamaCppDot.dotVec(row, 0, xs, i * cols, cols, type == TensorType.F32);
                     }
                 }
             });
