@@ -205,7 +205,7 @@ public final class CpuBackend implements Backend {
         float[] xs = xb.data;
         int xo = xb.offset;
         if (format != TensorType.F32) {
-            boolean floats = format == TensorType.F16 || format == TensorType.BF16 || n >= FloatGemm.MIN_BATCH;
+            boolean floats = format == TensorType.F16 || n >= FloatGemm.MIN_BATCH;
             q8.quantize(format, xb.data, xb.offset, n, cols, floats);
             if (floats) {
                 xs = q8.values;
