@@ -135,13 +135,13 @@ public final class Transformer {
     }
 
     /**
-     * The last layer's feed-forward only where logits are wanted, as llama.cpp does: no row for
-     * none, the run for a contiguous run of rows (such as the last one), else every row.
+     * The last layer's feed-forward only where logits are wanted when they are a contiguous run
+     * (such as the last row), as llama.cpp does; else, and when none are wanted (a calibration pass
+     * records every row's activations), on every row.
      */
     private void lastFeedForward(int l, LayerWeights L, int n, int[] rows) {
-        if (rows.length == 0) return;
-        int first = rows[0], k = rows.length, d = c.dim();
-        if (rows[k - 1] - first == k - 1) feedForward(l, L, x.slice((long) first * d, (long) k * d), k);
+        int k = rows.length, d = c.dim();
+        if (k > 0 && rows[k - 1] - rows[0] == k - 1) feedForward(l, L, x.slice((long) rows[0] * d, (long) k * d), k);
         else feedForward(l, L, x, n);
     }
 
