@@ -9,7 +9,7 @@
 //      -lggml-cpu -lggml-base -lm -o make_ggml_cpu_activation_vectors
 //   LD_LIBRARY_PATH=build-avx2/bin ./make_ggml_cpu_activation_vectors quant/src/test/resources/dev/tessera/quant/ggml
 //
-// For T in q8_0, q8_1, q8_K, f16, bf16 it writes T.cpu:
+// For T in q8_0, q8_1, q8_K, f16 it writes T.cpu:
 //   int32 rows, int32 cols, float32 x[rows*cols], then the converted rows as ggml wrote them.
 // Rows include exact rounding ties (x·127/amax = k + 0.5), which tell round-half-even from
 // round-half-away, an all-zero block and equal magnitudes of both signs.
@@ -52,7 +52,7 @@ static void fill(float * x, int rows, int cols) {
 int main(int argc, char ** argv) {
     if (argc != 2) { fprintf(stderr, "usage: %s outdir\n", argv[0]); return 2; }
     const int rows = 4, cols = 512;
-    const enum ggml_type types[] = { GGML_TYPE_Q8_0, GGML_TYPE_Q8_1, GGML_TYPE_Q8_K, GGML_TYPE_F16, GGML_TYPE_BF16 };
+    const enum ggml_type types[] = { GGML_TYPE_Q8_0, GGML_TYPE_Q8_1, GGML_TYPE_Q8_K, GGML_TYPE_F16 };
     float * x = malloc(sizeof(float) * rows * cols);
     fill(x, rows, cols);
     for (size_t t = 0; t < sizeof types / sizeof types[0]; ++t) {

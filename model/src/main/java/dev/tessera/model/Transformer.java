@@ -138,9 +138,23 @@ public final class Transformer {
         for (int l = 0; l < c.layers(); l++) {
             LayerWeights L = w.layers()[l];
             if (skip == null || !skip.attention(l)) attention(l, L, cache, n, positions, slots, mask);
-            if (skip == null || !skip.mlp(l)) feedForward(l, L, n);
+            if (skip == null || !skip.mlp(l)) {
+                if (l == c.layers() - 1) lastFeedForward(l, L, n, logitRows);
+                else feedForward(l, L, x, n);
+            }
         }
         outputs(n, logitRows, out);
+    }
+
+    /**
+     * The last layer's feed-forward only where logits are wanted when they are a contiguous run
+     * (such as the last row), as llama.cpp does; else, and when none are wanted (a calibration pass
+     * records every row's activations), on every row.
+     */
+    private void lastFeedForward(int l, LayerWeights L, int n, int[] rows) {
+        int k = rows.length, d = c.dim();
+        if (k > 0 && rows[k - 1] - rows[0] == k - 1) feedForward(l, L, x.slice((long) rows[0] * d, (long) k * d), k);
+        else feedForward(l, L, x, n);
     }
 
     /** Attention block: x += Wo · attn(rope(norm(x) Wq), rope(norm(x) Wk), norm(x) Wv). */
@@ -165,14 +179,20 @@ public final class Transformer {
     }
 
     /** Feed-forward block: x += W_down · (act(norm(x) W_gate) ⊙ norm(x) W_up). */
-    private void feedForward(int l, LayerWeights L, int n) {
+    private void feedForward(int l, LayerWeights L, Buffer xs, int n) {
         int d = c.dim();
-        be.rmsNorm(x, L.ffnNorm(), n, d, c.normEps(), xb);
+        be.rmsNorm(xs, L.ffnNorm(), n, d, c.normEps(), xb);
         be.matmuls(gateUp[l], xb, n, gateUpOut);
-        be.gatedActivation(hb, hb2, (long) n * c.hiddenDim(), act);
+        int h = c.hiddenDim();
+        if (h % 8 == 0) {
+            be.gatedActivation(hb, hb2, (long) n * h, act);
+        } else {
+            // llama.cpp's vector loops leave each row's last h mod 8 elements to scalar code: row by row
+            for (int i = 0; i < n; i++) be.gatedActivation(hb.slice((long) i * h, h), hb2.slice((long) i * h, h), h, act);
+        }
         be.matmul(L.down(), hb, n, xb);
         if (L.postFfnNorm() != null) be.rmsNorm(xb, L.postFfnNorm(), n, d, c.normEps(), xb);
-        be.add(x, xb, (long) n * d);
+        be.add(xs, xb, (long) n * d);
     }
 
     /** Final norm and output projection, for runs of consecutive requested rows at a time. */

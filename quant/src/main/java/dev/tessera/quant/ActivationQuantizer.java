@@ -59,18 +59,12 @@ public final class ActivationQuantizer {
         return out;
     }
 
-    /** {@code x} rounded to {@code format} (F16: nearest even; BF16: nearest even, NaN made quiet), as a float. */
+    /** {@code x} rounded to {@code format} (F16: to nearest even, as the F16C conversion ggml uses; F32: unchanged). */
     public static float round(TensorType format, float x) {
         return switch (format) {
             case F16 -> Float.float16ToFloat(Float.floatToFloat16(x));
-            case BF16 -> {
-                int bits = Float.floatToRawIntBits(x);
-                if (Float.isNaN(x)) yield Float.intBitsToFloat((bits >>> 16 | 64) << 16);
-                int rounded = (int) (((bits & 0xFFFFFFFFL) + 0x7FFF + ((bits >>> 16) & 1)) >>> 16);
-                yield Float.intBitsToFloat(rounded << 16);
-            }
             case F32 -> x;
-            default -> throw new IllegalArgumentException("activation format " + format + ": expected F32, F16 or BF16");
+            default -> throw new IllegalArgumentException("activation format " + format + ": expected F32 or F16");
         };
     }
 }

@@ -32,6 +32,8 @@ public final class CpuBackend implements Backend {
 
     private final Parallel parallel;
     private final boolean ownsPool;
+    /** Matrix products in llama.cpp's float order ({@link #matchingLlamaCpp}). */
+    private final boolean llamaCppOrder;
     private final Q8Rows q8 = new Q8Rows();
     private final MatmulJob matmulJob = new MatmulJob();
     private final Scratch[] scratch;
@@ -40,7 +42,18 @@ public final class CpuBackend implements Backend {
 
     /** A backend with its own pool of {@code threads} threads. */
     public CpuBackend(int threads) {
-        this(new Parallel(threads), true);
+        this(new Parallel(threads), true, false);
+    }
+
+    /**
+     * A backend whose matrix products reproduce llama.cpp's x86 AVX2 CPU backend bit for bit
+     * (its float operation order, {@link LlamaCppDot}; its rotary angles, {@link RopeKernel#applyLlamaCpp}),
+     * for checking against llama.cpp's output.
+     * Scalar and many times slower than the default kernels; Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, the K-quants, F32
+     * and F16 weights (other types take the default kernels).
+     */
+    public static CpuBackend matchingLlamaCpp(int threads) {
+        return new CpuBackend(new Parallel(threads), true, true);
     }
 
     /** A backend with one thread per available processor. */
@@ -50,12 +63,13 @@ public final class CpuBackend implements Backend {
 
     /** A backend sharing {@code parallel} (which the caller closes). */
     public CpuBackend(Parallel parallel) {
-        this(parallel, false);
+        this(parallel, false, false);
     }
 
-    private CpuBackend(Parallel parallel, boolean ownsPool) {
+    private CpuBackend(Parallel parallel, boolean ownsPool, boolean llamaCppOrder) {
         this.parallel = parallel;
         this.ownsPool = ownsPool;
+        this.llamaCppOrder = llamaCppOrder;
         this.scratch = new Scratch[parallel.threads()];
         for (int i = 0; i < scratch.length; i++) scratch[i] = new Scratch();
         this.attention = new Attention(parallel.threads());
@@ -147,6 +161,10 @@ public final class CpuBackend implements Backend {
             IntqDot.matmul(w.type(), w.tensor.data(), rows, cols, xb.data, xb.offset, n, ob.data, ob.offset);
             return;
         }
+        if (llamaCppOrder && LlamaCppMatmul.handles(w.type())) {
+            LlamaCppMatmul.run(parallel, w.tensor, xb.data, xb.offset, n, ob.data, ob.offset);
+            return;
+        }
         matmulJob.clear();
         matmulJob.add(w.packed, ob, rows);
         runMatmuls(xb, n, cols);
@@ -155,7 +173,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmuls(Weight[] weights, Buffer x, int n, Buffer[] outs) {
         if (weights.length != outs.length) throw new IllegalArgumentException(weights.length + " weights but " + outs.length + " outputs");
-        boolean fusable = weights.length <= MatmulJob.MAX;
+        boolean fusable = weights.length <= MatmulJob.MAX && !llamaCppOrder;
         // One input conversion serves all: the products must share llama.cpp's activation format.
         for (Weight w : weights) {
             fusable &= w instanceof CpuWeight c && c.packed != null && c.cols() == weights[0].cols()
@@ -187,7 +205,7 @@ public final class CpuBackend implements Backend {
         float[] xs = xb.data;
         int xo = xb.offset;
         if (format != TensorType.F32) {
-            boolean floats = format == TensorType.F16 || format == TensorType.BF16 || matmulJob.readsValues(n);
+            boolean floats = format == TensorType.F16 || matmulJob.readsValues(n);
             q8.quantize(format, xb.data, xb.offset, n, cols, floats);
             if (floats) {
                 xs = q8.values;
@@ -226,7 +244,8 @@ public final class CpuBackend implements Backend {
         CpuBuffer xb = CpuBuffer.of(x);
         checkSize(xb, (long) n * heads * headDim, "rope input");
         if (rope.dims() > headDim) throw new IllegalArgumentException("rope dims " + rope.dims() + " exceed head dim " + headDim);
-        ropeKernel.apply(xb.data, xb.offset, n, heads, headDim, positions, rope);
+        if (llamaCppOrder) ropeKernel.applyLlamaCpp(xb.data, xb.offset, n, heads, headDim, positions, rope);
+        else ropeKernel.apply(xb.data, xb.offset, n, heads, headDim, positions, rope);
     }
 
     @Override

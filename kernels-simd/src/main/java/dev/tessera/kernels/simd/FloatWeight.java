@@ -12,7 +12,7 @@ import java.nio.ByteOrder;
 
 /**
  * F32, F16 and BF16 weights read in place from their (mmap'd) segment, converted to floats in
- * registers and multiplied with float activations (for F16/BF16 already rounded to that type). One method per type and shape keeps the
+ * registers and multiplied with float activations (for F16 already rounded to F16). One method per type and shape keeps the
  * inner loops free of type tests; 4 rows share each activation load. Batches of
  * {@link FloatGemm#MIN_BATCH} or more (F32: 2 or more) go through {@link FloatGemm}.
  */
@@ -34,9 +34,13 @@ final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
         this.vecCols = cols / Lanes.FLOATS * Lanes.FLOATS;
     }
 
-    /** llama.cpp multiplies F16 and BF16 weights with activations rounded to the same type. */
+    /**
+     * llama.cpp multiplies F16 weights with activations rounded to F16. (It rounds them to BF16 for
+     * BF16 weights too; that loses 8 bits of every activation and no reference here needs it, so
+     * BF16 weights take float activations.)
+     */
     @Override
-    public TensorType activations() { return type; }
+    public TensorType activations() { return type == TensorType.F16 ? TensorType.F16 : TensorType.F32; }
 
     @Override
     public void rows(float[] x, int xOffset, Q8Rows q8, int n, int r0, int r1, float[] out, int outOffset, int outRows,

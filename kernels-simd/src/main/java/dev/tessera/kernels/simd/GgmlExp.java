@@ -76,7 +76,7 @@ final class GgmlExp {
         int tail = n & ~7;
         for (; i < n; i++) {
             float x = g[go + i];
-            float e = i < tail ? exp(-x) : (float) Math.exp(-x);
+            float e = i < tail ? exp(-x) : Libm.expf(-x);
             g[go + i] = x / (1 + e) * u[uo + i];
         }
     }

@@ -12,7 +12,7 @@ import dev.tessera.tensor.TensorType;
 sealed interface PackedWeight permits Q4Weight, Q8Weight, Int8Weight, FloatWeight {
     /**
      * The format llama.cpp's CPU backend multiplies this weight type's activations in
-     * ({@code vec_dot_type}): F32, F16, BF16, Q8_0, Q8_1 or Q8_K.
+     * ({@code vec_dot_type}): F32, F16, Q8_0, Q8_1 or Q8_K.
      */
     TensorType activations();
 

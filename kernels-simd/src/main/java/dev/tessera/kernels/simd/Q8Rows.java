@@ -15,7 +15,7 @@ import jdk.incubator.vector.VectorOperators;
  * <li>{@code Q8_1}: as Q8_0, plus {@code s = FP16(amax/127 · Σq)} (unrounded {@code d});</li>
  * <li>{@code Q8_K}: per 256 elements, with {@code m} the element of largest magnitude (sign kept),
  *     {@code q = min(127, round-half-even(−127/m · x))} and the float scale {@code d = 1/(−127/m)};</li>
- * <li>{@code F16}, {@code BF16}: the values rounded to that precision ({@link #values} only).</li>
+ * <li>{@code F16}: the values rounded to half precision ({@link #values} only).</li>
  * </ul>
  * Codes are stored as shorts in the group layout of {@link Lanes} so the integer kernels load them
  * without shuffling. Reused across calls: it grows, never shrinks.
@@ -42,7 +42,7 @@ final class Q8Rows {
      */
     float[] s16 = new float[0];
     /**
-     * Row-major {@code rows × cols}: the values the products see ({@code d·q}, or the F16/BF16
+     * Row-major {@code rows × cols}: the values the products see ({@code d·q}, or the F16
      * rounding), for the float kernels; filled only when asked for.
      */
     float[] values = new float[0];
@@ -83,16 +83,15 @@ final class Q8Rows {
 
     /**
      * Converts {@code n} rows of {@code cols} floats from {@code x[offset..]} to {@code format}
-     * (Q8_0, Q8_1, Q8_K, F16 or BF16; cols a multiple of the format's block); with
-     * {@code wantValues} (always for F16/BF16) also fills {@link #values}.
+     * (Q8_0, Q8_1, Q8_K or F16; cols a multiple of the format's block); with
+     * {@code wantValues} (always for F16) also fills {@link #values}.
      */
     void quantize(TensorType format, float[] x, int offset, int n, int cols, boolean wantValues) {
         this.rows = n;
         this.cols = cols;
-        if (format == TensorType.F16 || format == TensorType.BF16) {
+        if (format == TensorType.F16) {
             ensureValues(n * cols);
-            if (format == TensorType.F16) roundToHalf(x, offset, values, n * cols);
-            else roundToBFloat16(x, offset, values, n * cols);
+            roundToHalf(x, offset, values, n * cols);
             return;
         }
         if (cols % format.blockLength() != 0) {
@@ -126,7 +125,7 @@ final class Q8Rows {
                 case Q8_K -> {
                     for (int sb = 0; sb < blocks / 8; sb++) quantizeSuperBlock(x, xo + 256 * sb, qo, i, 8 * sb);
                 }
-                default -> throw new IllegalArgumentException("activation format " + format + ": expected Q8_0, Q8_1, Q8_K, F16 or BF16");
+                default -> throw new IllegalArgumentException("activation format " + format + ": expected Q8_0, Q8_1, Q8_K or F16");
             }
             for (int b = 0; b < blocks; b++) {
                 for (int k = 0; k < 8; k++) {
@@ -229,15 +228,6 @@ final class Q8Rows {
     /** Round to nearest even FP16 (the F16C conversion ggml uses), back to float. */
     private static void roundToHalf(float[] x, int offset, float[] out, int count) {
         for (int i = 0; i < count; i++) out[i] = Float.float16ToFloat(Float.floatToFloat16(x[offset + i]));
-    }
-
-    /** Round to nearest even BF16, NaNs kept quiet, as ggml's FP32→BF16 conversion. */
-    private static void roundToBFloat16(float[] x, int offset, float[] out, int count) {
-        for (int i = 0; i < count; i++) {
-            int bits = Float.floatToRawIntBits(x[offset + i]);
-            int r = (bits & 0x7FFFFFFF) > 0x7F800000 ? (bits >>> 16 | 64) << 16 : (bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16 << 16;
-            out[i] = Float.intBitsToFloat(r);
-        }
     }
 
     private static final float ROUNDER = 0x1.8p23f;

@@ -48,6 +48,32 @@ final class RopeKernel {
         }
     }
 
+    /**
+     * llama.cpp's rotation, bit for bit, for {@link CpuBackend#matchingLlamaCpp}: per position the
+     * angle of pair {@code i} is the float chain {@code θ_0 = p}, {@code θ_{i+1} = θ_i·s} with
+     * {@code s = invFreq[1]} (the standard table's ratio; scaled tables are not reproduced), the C
+     * library's sine and cosine of the float angle ({@link Libm}), and the products fused as its compiler contracts them:
+     * {@code x0' = fma(x0, cos, −(x1·sin))}, {@code x1' = fma(x0, sin, x1·cos)}.
+     */
+    void applyLlamaCpp(float[] x, int off, int n, int heads, int headDim, int[] positions, Rope rope) {
+        int dims = rope.dims(), half = dims / 2;
+        float ratio = half > 1 ? rope.invFreq()[1] : 1f;
+        for (int i = 0; i < n; i++) {
+            for (int h = 0; h < heads; h++) {
+                int base = off + (i * heads + h) * headDim;
+                float theta = positions[i];
+                for (int p = 0; p < half; p++) {
+                    float c = Libm.cosf(theta), sn = Libm.sinf(theta);
+                    int a = rope.neox() ? base + p : base + 2 * p, b = rope.neox() ? base + p + half : a + 1;
+                    float x0 = x[a], x1 = x[b];
+                    x[a] = Math.fma(x0, c, -(x1 * sn));
+                    x[b] = Math.fma(x0, sn, x1 * c);
+                    theta *= ratio;
+                }
+            }
+        }
+    }
+
     private void neox(float[] x, int base, int t, int half) {
         int p = 0;
         for (; p + Lanes.FLOATS <= half; p += Lanes.FLOATS) {

@@ -50,8 +50,8 @@ class CpuBackendTest {
     /**
      * Error bound of a kernel dot product against the exact one: float rounding, plus the rounding
      * of the activations to the weight's activation format: for quantized weights 8 bits per block
-     * of 32 (256 for the K-quants), at most half a step ({@code amax/254}) per element; for F16 and
-     * BF16 weights half an ulp of that type (2^-11, 2^-8 relative).
+     * of 32 (256 for the K-quants), at most half a step ({@code amax/254}) per element; for F16
+     * weights half an ulp of F16 (2^-11 relative).
      */
     static double dotTolerance(TensorType type, float[] w, float[] x, int xOffset) {
         int block = type.blockLength() == 256 ? 256 : 32;
@@ -67,7 +67,6 @@ class CpuBackendTest {
         }
         double rounding = switch (type) {
             case F16 -> 0x1p-11 * abs;
-            case BF16 -> 0x1p-8 * abs;
             default -> type.isQuantized() ? 1.001 * quant : 0;
         };
         return rounding + 2e-6 * abs + 1e-6;
