@@ -6,6 +6,7 @@ import dev.tessera.tensor.Parallel;
 import dev.tessera.tensor.TensorType;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Attention over the KV cache. F32 caches: in tiles of {@link #TILE} slots with an online softmax
@@ -17,6 +18,8 @@ import jdk.incubator.vector.VectorOperators;
  */
 final class Attention implements Parallel.Range {
     static final int TILE = 64;
+    /** Heads this narrow (tiny models) fill one vector of this species instead of a sliver of a wider one. */
+    private static final VectorSpecies<Float> NARROW = FloatVector.SPECIES_256;
 
     /** Per-thread working memory. */
     private static final class Work {
@@ -50,6 +53,7 @@ final class Attention implements Parallel.Range {
     private AttentionMask mask;
     private AttentionParams params;
     private int queries;
+    private boolean narrow;
 
     Attention(int threads) {
         work = new Work[threads];
@@ -68,6 +72,7 @@ final class Attention implements Parallel.Range {
         this.mask = mask;
         this.params = params;
         this.queries = n;
+        this.narrow = cache.type() == TensorType.F32 && params.headDim() == NARROW.length() && Lanes.FLOATS > NARROW.length();
         parallel.chunks(n * params.kvHeads(), 1, this);
         this.q = null;
         this.out = null;
@@ -75,7 +80,10 @@ final class Attention implements Parallel.Range {
 
     @Override
     public void run(int worker, int start, int end) {
-        for (int item = start; item < end; item++) attend(work[worker], item / params.kvHeads(), item % params.kvHeads());
+        for (int item = start; item < end; item++) {
+            if (narrow) attendNarrow(work[worker], item / params.kvHeads(), item % params.kvHeads());
+            else attend(work[worker], item / params.kvHeads(), item % params.kvHeads());
+        }
     }
 
     /** Slots query {@code i} sees, in increasing order, into {@code w.slots}; returns how many. */
@@ -155,6 +163,65 @@ final class Attention implements Parallel.Range {
             float inv = sum[g] > 0 ? 1 / sum[g] : 0;
             for (int d = 0; d < hd; d++) out[o0 + g * hd + d] = acc[g * hd + d] * inv;
         }
+    }
+
+    /**
+     * {@link #attend} for F32 caches and heads of exactly {@link #NARROW}'s length: a key or value
+     * row is one vector, and each query head's accumulator stays in a register across a tile.
+     */
+    private void attendNarrow(Work w, int i, int kvHead) {
+        int hd = NARROW.length();
+        int group = params.heads() / params.kvHeads();
+        int slotCount = visibleSlots(w, i);
+        w.ensure(slotCount, group, hd);
+        int[] slots = w.slots;
+        float[] scores = w.scores, acc = w.acc, max = w.max, sum = w.sum;
+        java.util.Arrays.fill(acc, 0, group * hd, 0f);
+        java.util.Arrays.fill(max, 0, group, Float.NEGATIVE_INFINITY);
+        java.util.Arrays.fill(sum, 0, group, 0f);
+        int width = cache.slotWidth();
+        int kvOff = kvHead * hd;
+        int q0 = qOffset + (i * params.heads() + kvHead * group) * hd;
+        float[] kf = cache.keysF32[layer], vf = cache.valuesF32[layer];
+        float scale = params.scale(), cap = params.softcap();
+        for (int t0 = 0; t0 < slotCount; t0 += TILE) {
+            int tn = Math.min(TILE, slotCount - t0);
+            for (int g = 0; g < group; g++) {
+                FloatVector qv = FloatVector.fromArray(NARROW, q, q0 + g * hd);
+                for (int t = 0; t < tn; t++) {
+                    FloatVector kv = FloatVector.fromArray(NARROW, kf, slots[t0 + t] * width + kvOff);
+                    scores[g * TILE + t] = qv.mul(kv).reduceLanes(VectorOperators.ADD) * scale;
+                }
+            }
+            for (int g = 0; g < group; g++) {
+                int s0 = g * TILE;
+                if (cap > 0) softcap(scores, s0, tn, cap);
+                float newMax = Math.max(max[g], tileMax(scores, s0, tn));
+                float correction = (float) Math.exp(max[g] - newMax);
+                max[g] = newMax;
+                sum[g] = sum[g] * correction + expInPlace(scores, s0, tn, newMax);
+                FloatVector a = FloatVector.fromArray(NARROW, acc, g * hd);
+                if (correction != 1f) a = a.mul(correction);
+                for (int t = 0; t < tn; t++) {
+                    a = FloatVector.fromArray(NARROW, vf, slots[t0 + t] * width + kvOff).fma(FloatVector.broadcast(NARROW, scores[s0 + t]), a);
+                }
+                a.intoArray(acc, g * hd);
+            }
+        }
+        int o0 = outOffset + (i * params.heads() + kvHead * group) * hd;
+        for (int g = 0; g < group; g++) {
+            float inv = sum[g] > 0 ? 1 / sum[g] : 0;
+            FloatVector.fromArray(NARROW, acc, g * hd).mul(inv).intoArray(out, o0 + g * hd);
+        }
+    }
+
+    private static float tileMax(float[] x, int off, int n) {
+        FloatVector m = FloatVector.broadcast(Lanes.F, Float.NEGATIVE_INFINITY);
+        int t = 0;
+        for (; t + Lanes.FLOATS <= n; t += Lanes.FLOATS) m = m.max(FloatVector.fromArray(Lanes.F, x, off + t));
+        float r = m.reduceLanes(VectorOperators.MAX);
+        for (; t < n; t++) r = Math.max(r, x[off + t]);
+        return r;
     }
 
     private static float dotF32(float[] a, int ao, float[] b, int bo, int n) {

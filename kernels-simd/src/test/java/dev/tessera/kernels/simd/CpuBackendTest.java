@@ -374,6 +374,24 @@ class CpuBackendTest {
         }
     }
 
+    /** Heads of 8 (stories260K's): one narrow vector per head, several tiles, GQA groups of 2. */
+    @ParameterizedTest
+    @EnumSource(value = TensorType.class, names = {"F32", "F16"})
+    void narrowHeadsAcrossTilesWithGqaWindowAndSoftcap(TensorType type) {
+        Random rnd = new Random(37);
+        int kvHeads = 4, heads = 8, hd = 8, slots = 2 * Attention.TILE + 9;
+        Filled f = fill(CPU, type, slots, kvHeads, hd, rnd);
+        int[] positions = {slots - 2, slots - 1};
+        for (int window : new int[] {0, Attention.TILE + 3}) {
+            AttentionParams p = new AttentionParams(heads, kvHeads, hd, 0.5f, window > 0 ? 2.5f : 0f, window);
+            boolean[][] allowed = new boolean[2][slots];
+            for (int i = 0; i < 2; i++) {
+                for (int s = 0; s < slots; s++) allowed[i][s] = s <= positions[i] && (window <= 0 || positions[i] - s < window);
+            }
+            checkAttention(CPU, f, 2, positions, AttentionMask.CAUSAL, p, allowed, rnd);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = TensorType.class, names = {"F32", "F16"})
     void treeAttentionSeesPrefixAndAncestors(TensorType type) {

@@ -8,6 +8,7 @@ import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
 import dev.tessera.tensor.Weight;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -35,6 +36,33 @@ class MatmulKernelTest {
         int[] colsList = type.blockLength() == 256 ? new int[] {256, 768} : type.isQuantized() ? new int[] {96, 512} : new int[] {37, 160};
         for (int cols : colsList) {
             for (int rows : new int[] {1, 7, 45}) check(type, rows, cols, new int[] {1, 3, 6, FloatGemm.MIN_BATCH + 1, 39});
+        }
+    }
+
+    /**
+     * Speculative decoding verifies draft tokens in one batch and must get the logits a one-token
+     * step would: F32 batches of any size sum every output exactly as a single row does.
+     */
+    @Test
+    void f32BatchRowsEqualSingleRowsBitForBit() {
+        Random rnd = new Random(5);
+        int rows = 45, cols = 172;
+        float[] src = CpuBackendTest.gaussian(rnd, rows * cols);
+        Tensor t = new Tensor("blk.0.test", TensorType.F32, Shape.of(rows, cols), Quantizer.quantize(TensorType.F32, src, cols, null));
+        Weight weight = CPU.load(t);
+        for (int n = 2; n <= 9; n++) {
+            float[] x = CpuBackendTest.gaussian(rnd, n * cols);
+            Buffer out = CPU.allocate((long) n * rows);
+            CPU.matmul(weight, CpuBackendTest.buffer(CPU, x), n, out);
+            float[] batched = CpuBackendTest.read(out);
+            for (int i = 0; i < n; i++) {
+                Buffer one = CPU.allocate(rows);
+                CPU.matmul(weight, CpuBackendTest.buffer(CPU, java.util.Arrays.copyOfRange(x, i * cols, (i + 1) * cols)), 1, one);
+                float[] single = CpuBackendTest.read(one);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(Float.floatToIntBits(single[r]), Float.floatToIntBits(batched[i * rows + r]), "n=" + n + " act " + i + " row " + r);
+                }
+            }
         }
     }
 
