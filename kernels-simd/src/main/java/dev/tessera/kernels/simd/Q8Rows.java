@@ -2,7 +2,6 @@ package dev.tessera.kernels.simd;
 
 import dev.tessera.tensor.TensorType;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 
 /**
@@ -174,12 +173,11 @@ final class Q8Rows {
         FloatVector amaxV = FloatVector.zero(Lanes.F);
         for (int e = 0; e < 256; e += Lanes.FLOATS) amaxV = amaxV.max(FloatVector.fromArray(Lanes.F, x, xo + e).abs());
         float amax = amaxV.reduceLanes(VectorOperators.MAX);
+        // A scalar search: mask lane extraction is not intrinsified everywhere and would allocate.
         float m = 0;
-        for (int e = 0; e < 256 && amax != 0; e += Lanes.FLOATS) {
-            FloatVector v = FloatVector.fromArray(Lanes.F, x, xo + e);
-            VectorMask<Float> hit = v.abs().eq(amax);
-            if (hit.anyTrue()) {
-                m = v.lane(hit.firstTrue());
+        for (int e = 0; e < 256 && amax != 0; e++) {
+            if (Math.abs(x[xo + e]) == amax) {
+                m = x[xo + e];
                 break;
             }
         }

@@ -148,9 +148,14 @@ final class Q8Weight implements PackedWeight, FloatGemm.RowDecoder {
             for (int h = 0; h < 2; h++) {
                 int base = (g * blocks + b) * BLOCK_BYTES + 8 * h * CHUNK, pp = px + 16 * b + 8 * h;
                 IntVector s0 = IntVector.zero(Lanes.I), s1 = s0;
+                // chunk() written out: C2 left it out of line here (the caller is large), boxing its result.
                 for (int k = 0; k < 8; k += 2) {
-                    s0 = s0.add(chunk(base + k * CHUNK, xp[pp + k]));
-                    s1 = s1.add(chunk(base + (k + 1) * CHUNK, xp[pp + k + 1]));
+                    ShortVector w0 = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, base + k * CHUNK).convertShape(VectorOperators.B2S, Lanes.S, 0);
+                    IntVector p0 = w0.mul(IntVector.broadcast(Lanes.I, xp[pp + k]).reinterpretAsShorts()).reinterpretAsInts();
+                    s0 = s0.add(p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16));
+                    ShortVector w1 = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, base + (k + 1) * CHUNK).convertShape(VectorOperators.B2S, Lanes.S, 0);
+                    IntVector p1 = w1.mul(IntVector.broadcast(Lanes.I, xp[pp + k + 1]).reinterpretAsShorts()).reinterpretAsInts();
+                    s1 = s1.add(p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16));
                 }
                 FloatVector scale = bytes(halfScales, 2 * (g * blocks + b) * R + h * R).mul(d).mul(a.d16[hb + Q8Rows.halfIndex(b, h)]);
                 acc = ((FloatVector) s0.add(s1).convert(VectorOperators.I2F, 0)).fma(scale, acc);
