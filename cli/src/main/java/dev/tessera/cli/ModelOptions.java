@@ -34,7 +34,9 @@ final class ModelOptions {
     /** The backend {@code --device} names; CUDA fails with one line saying why it is not available. */
     Backend backend() {
         String d = device.toLowerCase(java.util.Locale.ROOT);
+        if (d.equals("cpu") && matchLlamaCpp) return CpuBackend.matchingLlamaCpp(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
         if (d.equals("cpu")) return threads == null ? new CpuBackend() : new CpuBackend(threads);
+        if (matchLlamaCpp) throw new IllegalArgumentException("--match-llamacpp: only with --device cpu");
         if (d.equals("cuda") || d.matches("cuda:\\d+")) {
             int ordinal = d.equals("cuda") ? 0 : Integer.parseInt(d.substring(5));
             return CudaBackend.open(ordinal);
@@ -56,8 +58,13 @@ final class ModelOptions {
             description = "KV cache size in tokens (default: the model's context, at most " + DEFAULT_CTX_CAP + ")")
     Integer ctx;
 
-    @Option(names = "--kv-type", paramLabel = "TYPE", defaultValue = "f32", description = "KV cache type: f32 or f16 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache type: f32 or f16 (default: f32; f16 with --match-llamacpp)")
     String kvType;
+
+    @Option(names = "--match-llamacpp", description = "Reproduce the arithmetic of llama.cpp's x86 AVX2 CPU backend bit for bit "
+            + "(activation rounding, float summation order, libm): the same text as llama-cli on quantized files too. "
+            + "Slow; for checking outputs. Implies --kv-type f16 and 512-token batches unless given")
+    boolean matchLlamaCpp;
 
     @Option(names = "--context-shift", description = "When the context is full, drop the older half and continue instead of stopping")
     boolean contextShift;
@@ -65,8 +72,8 @@ final class ModelOptions {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores)")
     Integer threads;
 
-    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "32", description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
-    int batch;
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", description = "Prompt tokens per forward pass (default: 32; 512 with --match-llamacpp, llama.cpp's micro-batch)")
+    Integer batch;
 
     /** A loaded model with its tokenizer and a fresh session. */
     record Loaded(Backend backend, Model model, Tokenizer tokenizer, Session session, long loadNanos) implements AutoCloseable {
@@ -80,7 +87,9 @@ final class ModelOptions {
 
     Loaded load(PrintStream err, int keep) {
         long t0 = System.nanoTime();
-        TensorType kv = switch (kvType.toLowerCase(java.util.Locale.ROOT)) {
+        String kvName = kvType != null ? kvType : matchLlamaCpp ? "f16" : "f32";
+        int batch = this.batch != null ? this.batch : matchLlamaCpp ? 512 : 32;
+        TensorType kv = switch (kvName.toLowerCase(java.util.Locale.ROOT)) {
             case "f32" -> TensorType.F32;
             case "f16" -> TensorType.F16;
             default -> throw new IllegalArgumentException("--kv-type " + kvType + ": expected f32 or f16");
