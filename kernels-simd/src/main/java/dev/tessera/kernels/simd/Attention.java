@@ -243,21 +243,20 @@ final class Attention implements Parallel.Range {
         for (; d < n; d++) acc[ao + d] += p * v[vo + d];
     }
 
-    /** {@code x = exp(x − max)} over the range; returns the sum. */
+    /**
+     * {@code x = exp(x − max)} over the range; returns the sum. A score tile spans whole vectors
+     * ({@link #TILE} is a multiple of the lane count), so a last partial vector is computed whole
+     * and its lanes past {@code n} are left out of the sum: no scalar exp for the tail.
+     */
     private static float expInPlace(float[] x, int off, int n, float max) {
         FloatVector sum = FloatVector.zero(Lanes.F);
-        int t = 0;
-        for (; t + Lanes.FLOATS <= n; t += Lanes.FLOATS) {
+        for (int t = 0; t < n; t += Lanes.FLOATS) {
             FloatVector e = FloatVector.fromArray(Lanes.F, x, off + t).sub(max).lanewise(VectorOperators.EXP);
             e.intoArray(x, off + t);
+            if (t + Lanes.FLOATS > n) e = FloatVector.zero(Lanes.F).blend(e, Lanes.F.indexInRange(t, n));
             sum = sum.add(e);
         }
-        float s = sum.reduceLanes(VectorOperators.ADD);
-        for (; t < n; t++) {
-            x[off + t] = (float) Math.exp(x[off + t] - max);
-            s += x[off + t];
-        }
-        return s;
+        return sum.reduceLanes(VectorOperators.ADD);
     }
 
     private static void softcap(float[] x, int off, int n, float cap) {
