@@ -64,7 +64,8 @@ class Stories260KReferenceTest {
     @SuppressWarnings("unchecked")
     void greedyFromBosMatches(String file) throws Exception {
         Map<String, Object> ref = reference();
-        String key = file.contains("bf16") ? "greedy_from_bos_bf16_safetensors" : "greedy_from_bos";
+        boolean bf16 = file.contains("bf16");
+        String key = bf16 ? "greedy_from_bos_bf16_safetensors" : "greedy_from_bos";
         int[] want = ints(((Map<String, Object>) ref.get(key)).get("ids"));
         try (CpuBackend be = new CpuBackend(); Model m = Model.open(SharedData.require("test-models/" + file), be);
              Session s = new Session(m.transformer(8, 1), 512, TensorType.F32, false, 0)) {
@@ -74,6 +75,15 @@ class Stories260KReferenceTest {
                 float[] logits = s.decode(token);
                 token = argmax(logits);
                 got[i] = token;
+                if (bf16 && token != want[i]) {
+                    // The BF16 reference is a float32 numpy forward, whose summation order we do not
+                    // reproduce: past the first token, a disagreement must be a near-tie, then stop.
+                    float gap = logits[token] - logits[want[i]];
+                    System.out.printf("%s: first difference at token %d of %d, the reference's choice %.5f logits below ours%n",
+                            file, i, want.length, gap);
+                    assertTrue(i > 0 && gap <= LlamaCppGreedyTest.NEAR_TIE, file + " token " + i + ": reference's choice " + gap + " logits below ours");
+                    return;
+                }
             }
             assertArrayEquals(want, got, file);
         }

@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Attention over the KV cache. F32 caches: in tiles of {@link #TILE} slots with an online softmax
  * (running max and sum, the accumulator rescaled when the max grows), so no score row of the full
- * context is ever held. F16 caches: {@link HalfAttention}, llama.cpp's arithmetic (F16 queries and
+ * context is ever held; heads of 8 (tiny models) take one 8-lane vector per head rather than the
+ * scalar tail of a wider one. F16 caches: {@link HalfAttention}, llama.cpp's arithmetic (F16 queries and
  * probabilities), which needs the whole score row first. One work item is one
  * query and one KV head: the query heads of its GQA group share every key and value load. Items
  * are spread over the pool's threads.
