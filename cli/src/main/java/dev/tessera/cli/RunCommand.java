@@ -54,6 +54,7 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        spec.validate(); // before anything is printed
         String text = readPrompt();
         try (ModelOptions.Loaded l = model.load(err, 1)) {
             int[] ids = l.tokenizer().encode(text, true, true);
@@ -83,7 +84,6 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int speculative(ModelOptions.Loaded l, int[] ids) {
-        spec.validate();
         // Warm the shared kernels first so the comparison does not favour whichever runs second.
         if (spec.compare) SpeculativeRun.plainTokensPerSecond(l, sampling.params(), ids, Math.min(16, Math.max(1, nPredict)));
         SpeculativeRun.Outcome o = SpeculativeRun.run(l, spec, sampling.params(), ids, nPredict, stops, out, err, false);

@@ -81,4 +81,14 @@ class RunCommandTest {
         assertFalse(r.err().contains("\tat "), r.err());
         assertTrue(r.err().contains("--ctx 2000000000: a KV cache of 2000000000 tokens needs") && r.err().contains("raise -Xmx"), r.err());
     }
+
+    @Test
+    void badSpeculationFlagIsOneLineBeforeAnyOutput() {
+        String model = CliHarness.shared("test-models/gguf/stories260K.gguf").toString();
+        CliHarness r = CliHarness.run("", "run", "-m", model, "-p", "Once upon a time", "-n", "4", "--spec", "ngram", "--draft-window", "-3");
+        assertEquals(2, r.code(), r.err());
+        assertEquals("", r.out(), "nothing printed before the error");
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("--draft-window -3"), r.err());
+    }
 }
