@@ -40,6 +40,14 @@ final class Attention implements Parallel.Range {
                 sum = new float[group];
             }
         }
+
+        /** {@link #ensure}, then an empty online softmax: accumulators 0, running maxima −∞, sums 0. */
+        void start(int slotCount, int group, int headDim) {
+            ensure(slotCount, group, headDim);
+            java.util.Arrays.fill(acc, 0, group * headDim, 0f);
+            java.util.Arrays.fill(max, 0, group, Float.NEGATIVE_INFINITY);
+            java.util.Arrays.fill(sum, 0, group, 0f);
+        }
     }
 
     private final Work[] work;
@@ -122,12 +130,9 @@ final class Attention implements Parallel.Range {
         int hd = params.headDim();
         int group = params.heads() / params.kvHeads();
         int slotCount = visibleSlots(w, i);
-        w.ensure(slotCount, group, hd);
+        w.start(slotCount, group, hd);
         int[] slots = w.slots;
         float[] scores = w.scores, acc = w.acc, max = w.max, sum = w.sum;
-        java.util.Arrays.fill(acc, 0, group * hd, 0f);
-        java.util.Arrays.fill(max, 0, group, Float.NEGATIVE_INFINITY);
-        java.util.Arrays.fill(sum, 0, group, 0f);
         int width = cache.slotWidth();
         int kvOff = kvHead * hd;
         int q0 = qOffset + (i * params.heads() + kvHead * group) * hd;
@@ -174,12 +179,9 @@ final class Attention implements Parallel.Range {
         int hd = NARROW.length();
         int group = params.heads() / params.kvHeads();
         int slotCount = visibleSlots(w, i);
-        w.ensure(slotCount, group, hd);
+        w.start(slotCount, group, hd);
         int[] slots = w.slots;
         float[] scores = w.scores, acc = w.acc, max = w.max, sum = w.sum;
-        java.util.Arrays.fill(acc, 0, group * hd, 0f);
-        java.util.Arrays.fill(max, 0, group, Float.NEGATIVE_INFINITY);
-        java.util.Arrays.fill(sum, 0, group, 0f);
         int width = cache.slotWidth();
         int kvOff = kvHead * hd;
         int q0 = qOffset + (i * params.heads() + kvHead * group) * hd;
