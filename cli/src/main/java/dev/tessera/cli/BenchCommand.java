@@ -51,6 +51,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-b", "--batch-size"}, paramLabel = "N", defaultValue = "512", description = "Prompt tokens per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
+    @Option(names = {"--kv-type", "-ctk"}, paramLabel = "TYPE", defaultValue = "f16", description = "KV cache type: f16 or f32 (default: ${DEFAULT-VALUE}, as llama-bench)")
+    String kvType;
+
     @Option(names = {"-o", "--output"}, paramLabel = "FMT", defaultValue = "md", description = "md, csv or json (default: ${DEFAULT-VALUE})")
     String output;
 
@@ -107,6 +110,11 @@ final class BenchCommand implements Callable<Integer> {
         if (!List.of("md", "csv", "json").contains(fmt)) throw new IllegalArgumentException("-o " + output + ": expected md, csv or json");
         if (reps < 1) throw new IllegalArgumentException("-r " + reps + ": expected >= 1");
         if (batch < 1) throw new IllegalArgumentException("-b " + batch + ": expected >= 1");
+        TensorType kv = switch (kvType.toLowerCase(Locale.ROOT)) {
+            case "f16" -> TensorType.F16;
+            case "f32" -> TensorType.F32;
+            default -> throw new IllegalArgumentException("--kv-type " + kvType + ": expected f16 or f32");
+        };
         List<Integer> ts = threads == null ? List.of(Runtime.getRuntime().availableProcessors()) : threads;
         for (int t : ts) if (t < 1) throw new IllegalArgumentException("-t " + t + ": expected >= 1");
         for (int p : nPrompt) if (p < 0) throw new IllegalArgumentException("-p " + p + ": expected >= 0");
@@ -128,7 +136,7 @@ final class BenchCommand implements Callable<Integer> {
                 for (int p : nPrompt) maxLen = Math.max(maxLen, p);
                 for (int g : nGen) maxLen = Math.max(maxLen, g);
                 Transformer tr = m.transformer(Math.min(batch, maxLen), 1);
-                try (KvCache cache = tr.newCache(maxLen, TensorType.F32)) {
+                try (KvCache cache = tr.newCache(maxLen, kv)) {
                     float[] logits = new float[m.config().vocabSize()];
                     SplittableRandom rng = new SplittableRandom(42);
                     for (int p : nPrompt) {

@@ -58,7 +58,7 @@ final class ModelOptions {
             description = "KV cache size in tokens (default: the model's context, at most " + DEFAULT_CTX_CAP + ")")
     Integer ctx;
 
-    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache type: f32 or f16 (default: f32; f16 with --match-llamacpp)")
+    @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache type: f16 or f32 (default: f16, as llama.cpp)")
     String kvType;
 
     @Option(names = "--match-llamacpp", description = "Reproduce the arithmetic of llama.cpp's x86 AVX2 CPU backend bit for bit "
@@ -72,7 +72,7 @@ final class ModelOptions {
     @Option(names = {"-t", "--threads"}, paramLabel = "N", description = "CPU threads (default: all cores)")
     Integer threads;
 
-    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", description = "Prompt tokens per forward pass (default: 32; 512 with --match-llamacpp, llama.cpp's micro-batch)")
+    @Option(names = {"-b", "--batch-size"}, paramLabel = "N", description = "Prompt tokens per forward pass (default: 512, llama.cpp's micro-batch)")
     Integer batch;
 
     /** A loaded model with its tokenizer and a fresh session. */
@@ -87,8 +87,8 @@ final class ModelOptions {
 
     Loaded load(PrintStream err, int keep) {
         long t0 = System.nanoTime();
-        String kvName = kvType != null ? kvType : matchLlamaCpp ? "f16" : "f32";
-        int batch = this.batch != null ? this.batch : matchLlamaCpp ? 512 : 32;
+        String kvName = kvType != null ? kvType : "f16";
+        int batch = this.batch != null ? this.batch : 512;
         TensorType kv = switch (kvName.toLowerCase(java.util.Locale.ROOT)) {
             case "f32" -> TensorType.F32;
             case "f16" -> TensorType.F16;

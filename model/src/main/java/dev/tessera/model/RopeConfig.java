@@ -24,6 +24,13 @@ public record RopeConfig(double theta, int dims, boolean neox, RopeScaling scali
         Rope plain = Rope.standard(dims, theta, neox);
         float[] f = plain.invFreq().clone();
         scaling.apply(f, dims);
-        return new Rope(dims, neox, f);
+        // llama.cpp's own angle arithmetic where it has one for this scaling
+        Rope.Chain chain = switch (scaling) {
+            case RopeScaling.None none -> new Rope.Chain((float) theta, 1f, null);
+            case RopeScaling.Linear l -> new Rope.Chain((float) theta, 1f / l.factor(), null);
+            case RopeScaling.FreqFactors ff -> new Rope.Chain((float) theta, 1f, ff.factors());
+            case RopeScaling.Llama3 l -> null;
+        };
+        return new Rope(dims, neox, f, chain);
     }
 }

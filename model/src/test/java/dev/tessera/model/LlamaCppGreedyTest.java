@@ -25,9 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * distill3M-more-llamacpp-greedy.json for the Q4_0, Q3_K_M and Q2_K files): the prompt is tokenized
  * with the file's vocabulary, 64 tokens are generated on an F16 KV cache (llama-cli's default)
  * and printed the way llama-cli prints them (each token's piece, control tokens silent). Every
- * case must match exactly on {@link CpuBackend#matchingLlamaCpp}, whose arithmetic is
- * llama.cpp's; the default kernels must match exactly on the unquantized files (on quantized
- * ones their different float rounding order may pick the other of two nearly tied tokens).
+ * case must match exactly, on the default kernels and on the scalar reference
+ * {@link CpuBackend#matchingLlamaCpp}: both follow llama.cpp's float arithmetic.
  */
 class LlamaCppGreedyTest {
     @SuppressWarnings("unchecked")
@@ -47,15 +46,6 @@ class LlamaCppGreedyTest {
             }
         }
         return out.stream();
-    }
-
-    static boolean unquantized(String model) {
-        return model.equals("gguf/stories260K.gguf") || model.equals("gguf/stories260K-F16.gguf") || model.equals("gguf/distill3M.gguf");
-    }
-
-    /** The unquantized cases. */
-    static Stream<Arguments> unquantizedCases() throws Exception {
-        return cases().filter(a -> unquantized((String) a.get()[0]));
     }
 
     /** The F32 GGUF cases again on the llama2.c and safetensors copies of the same weights. */
@@ -100,8 +90,8 @@ class LlamaCppGreedyTest {
     }
 
     @ParameterizedTest(name = "{0}: {1}")
-    @MethodSource("unquantizedCases")
-    void defaultKernelsPrintLlamaCppsTextForUnquantizedFiles(String model, String prompt, int n, String stdout) {
+    @MethodSource("cases")
+    void defaultKernelsPrintLlamaCppsText(String model, String prompt, int n, String stdout) {
         try (CpuBackend be = new CpuBackend()) {
             check(be, model, prompt, n, stdout);
         }

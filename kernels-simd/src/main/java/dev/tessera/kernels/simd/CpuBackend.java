@@ -47,7 +47,7 @@ public final class CpuBackend implements Backend {
 
     /**
      * A backend whose matrix products reproduce llama.cpp's x86 AVX2 CPU backend bit for bit
-     * (its float operation order, {@link LlamaCppDot}; its rotary angles, {@link RopeKernel#applyLlamaCpp}),
+     * (its float operation order, {@link LlamaCppDot}; its rotary angles, {@link RopeKernel}),
      * for checking against llama.cpp's output.
      * Scalar and many times slower than the default kernels; Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, the K-quants, F32
      * and F16 weights (other types take the default kernels).
@@ -244,8 +244,7 @@ public final class CpuBackend implements Backend {
         CpuBuffer xb = CpuBuffer.of(x);
         checkSize(xb, (long) n * heads * headDim, "rope input");
         if (rope.dims() > headDim) throw new IllegalArgumentException("rope dims " + rope.dims() + " exceed head dim " + headDim);
-        if (llamaCppOrder) ropeKernel.applyLlamaCpp(xb.data, xb.offset, n, heads, headDim, positions, rope);
-        else ropeKernel.apply(xb.data, xb.offset, n, heads, headDim, positions, rope);
+        ropeKernel.apply(xb.data, xb.offset, n, heads, headDim, positions, rope);
     }
 
     @Override

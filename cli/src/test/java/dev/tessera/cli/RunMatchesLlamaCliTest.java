@@ -13,33 +13,29 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * {@code run --match-llamacpp --temp 0} on the quantized files of shared/ref prints exactly what
- * llama-cli printed (its stdout: the prompt, then the continuation), including the cases where the
- * default kernels take the other side of a near tie.
+ * Issue #3's check, through the command line with default options: {@code run -m MODEL -p PROMPT
+ * -n 64 --temp 0} prints exactly what llama-cli printed (its stdout: the prompt, then the
+ * continuation) for every case of shared/ref, on every GGUF file there, quantized ones included.
  */
-class MatchLlamaCppRunTest {
+class RunMatchesLlamaCliTest {
     @SuppressWarnings("unchecked")
-    static Stream<Arguments> quantizedCases() throws Exception {
+    static Stream<Arguments> cases() throws Exception {
         List<Arguments> out = new ArrayList<>();
         for (String f : List.of("stories260K-llamacpp-greedy.json", "distill3M-llamacpp-greedy.json")) {
             String json = Files.readString(CliHarness.shared("ref/" + f));
             for (Object c : (List<Object>) Json.parseObject(json).get("cases")) {
                 Map<String, Object> m = (Map<String, Object>) c;
-                String model = (String) m.get("model"), prompt = (String) m.get("prompt");
-                boolean quantized = model.matches(".*-(Q\\d_\\w+|Q\\d_\\d)(-fallback)?\\.gguf");
-                if (quantized && (prompt.equals("Once upon a time") || prompt.equals("Lily and Ben"))) {
-                    out.add(Arguments.of(model, prompt, ((Number) m.get("n_predict")).intValue(), m.get("stdout")));
-                }
+                out.add(Arguments.of(m.get("model"), m.get("prompt"), ((Number) m.get("n_predict")).intValue(), m.get("stdout")));
             }
         }
         return out.stream();
     }
 
     @ParameterizedTest(name = "{0}: {1}")
-    @MethodSource("quantizedCases")
+    @MethodSource("cases")
     void printsLlamaCliText(String model, String prompt, int n, String stdout) {
         String path = CliHarness.shared("test-models/" + model).toString();
-        CliHarness r = CliHarness.run("", "run", "-m", path, "-p", prompt, "-n", String.valueOf(n), "--temp", "0", "--match-llamacpp", "-t", "2");
+        CliHarness r = CliHarness.run("", "run", "-m", path, "-p", prompt, "-n", String.valueOf(n), "--temp", "0", "-t", "2");
         assertEquals(0, r.code(), r.err());
         assertEquals(stdout.strip(), r.out().strip(), model);
     }
