@@ -2,14 +2,21 @@ package dev.tessera.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The batched (prefill) path for weights without a 4-bit integer kernel: each tile of
+ * Batched float products. {@link #rows} is the path of 8-bit weights (not llama.cpp's order): each tile of
  * {@link #TILE_ROWS} weight rows is decoded once to floats in per-thread scratch, then each quad of
  * activation rows meets the tile's rows 4 at a time in float FMAs (16 accumulators, 8 loads per 16
  * FMAs, sized for AVX-512's 32 registers; the quad stays in L1 across the tile). For a batch of more than a few rows this beats the
  * 8-bit integer kernels, whose per-block widening and scale work repeats for every activation row;
  * and the activations stay unquantized.
+ *
+ * <p>{@link #rowsInOrder} is ggml's tiled GEMM for F32/F16 weights (batches of 2 or more, rows a
+ * multiple of 8 long), bit for bit: one 8-lane accumulator per output, {@code acc[l] = fma(w[i+l],
+ * x[i+l], acc[l])} over 8-element steps, then {@link #hsum8}. The lane count is the order, so it
+ * uses 256-bit vectors whatever {@link Lanes} chose; tiles of 4 weight rows × 4 activation rows.
  */
 final class FloatGemm {
     /** Batches at least this large take this path (measured crossover of the Q4_0 integer kernel). */
@@ -112,5 +119,135 @@ final class FloatGemm {
         float s = 0;
         for (int c = vec; c < cols; c++) s += t[to + c] * x[xo + c];
         return s;
+    }
+
+    /** Eight floats: ggml's GEMM lane count, part of its summation order. */
+    static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromOp(F8, l -> l ^ 4);
+    private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromOp(F8, l -> l ^ 2);
+    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(F8, l -> l ^ 1);
+
+    /** {@code ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7))}: ggml's 8-lane horizontal sum (AVX {@code hsum_float_8}). */
+    static float hsum8(FloatVector a) {
+        FloatVector p = a.add(a.rearrange(SWAP4));
+        FloatVector q = p.add(p.rearrange(SWAP2));
+        return q.lane(0) + q.lane(1);
+    }
+
+    /**
+     * {@code ((v0+v4)+(v1+v5)) + ((v2+v6)+(v3+v7))}: the 8-lane sum that ends ggml's single-token
+     * F32/F16 dot product ({@code GGML_F32x8_REDUCE}), pairs in another order than {@link #hsum8}.
+     */
+    static float reduce8(FloatVector v) {
+        FloatVector p = v.add(v.rearrange(SWAP4));
+        FloatVector q = p.add(p.rearrange(SWAP1));
+        return q.lane(0) + q.lane(2);
+    }
+
+    /**
+     * ggml's tiled GEMM order over {@code cols} (a multiple of 8) for {@code n >= 2} activation rows:
+     * tiles of {@link #TILE_ROWS} rows decoded once, then met by the activation rows 4 at a time.
+     */
+    static void rowsInOrder(RowDecoder w, int cols, float[] x, int xOffset, int n, int r0, int r1,
+                            float[] out, int outOffset, int outRows, Scratch scratch) {
+        float[] t = scratch.tile(TILE_ROWS * cols);
+        for (int r = r0; r < r1; r += TILE_ROWS) {
+            int rr = Math.min(TILE_ROWS, r1 - r), quads = rr / 4 * 4;
+            for (int k = 0; k < rr; k++) w.decodeRow(r + k, t, k * cols);
+            int i = 0;
+            for (; i + 4 <= n; i += 4) {
+                int xo = xOffset + i * cols, o = outOffset + i * outRows + r;
+                for (int k = 0; k < quads; k += 4) gemm4x4(t, k * cols, cols, x, xo, out, o + k, outRows);
+            }
+            for (; i < n; i++) {
+                int xo = xOffset + i * cols, o = outOffset + i * outRows + r;
+                for (int k = 0; k < quads; k += 4) gemm4x1(t, k * cols, cols, x, xo, out, o + k);
+            }
+            for (int k = quads; k < rr; k++) {
+                for (i = 0; i < n; i++) out[outOffset + i * outRows + r + k] = gemm1(t, k * cols, x, xOffset + i * cols, cols);
+            }
+        }
+    }
+
+    /**
+     * Decoded rows {@code t[t0..]} (4, {@code cols} apart) against activation rows {@code x[x0..]}
+     * (4, {@code cols} apart): 16 accumulators, 8 loads per 16 FMAs. Result {@code (row k, act i)}
+     * goes to {@code out[o + i·stride + k]}.
+     */
+    private static void gemm4x4(float[] t, int t0, int cols, float[] x, int x0, float[] out, int o, int stride) {
+        FloatVector a00 = FloatVector.zero(F8), a10 = a00, a20 = a00, a30 = a00;
+        FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00;
+        FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00;
+        FloatVector a03 = a00, a13 = a00, a23 = a00, a33 = a00;
+        int x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        int t1 = t0 + cols, t2 = t1 + cols, t3 = t2 + cols;
+        for (int c = 0; c < cols; c += 8) {
+            FloatVector v0 = FloatVector.fromArray(F8, x, x0 + c);
+            FloatVector v1 = FloatVector.fromArray(F8, x, x1 + c);
+            FloatVector v2 = FloatVector.fromArray(F8, x, x2 + c);
+            FloatVector v3 = FloatVector.fromArray(F8, x, x3 + c);
+            FloatVector w = FloatVector.fromArray(F8, t, t0 + c);
+            a00 = w.fma(v0, a00);
+            a01 = w.fma(v1, a01);
+            a02 = w.fma(v2, a02);
+            a03 = w.fma(v3, a03);
+            w = FloatVector.fromArray(F8, t, t1 + c);
+            a10 = w.fma(v0, a10);
+            a11 = w.fma(v1, a11);
+            a12 = w.fma(v2, a12);
+            a13 = w.fma(v3, a13);
+            w = FloatVector.fromArray(F8, t, t2 + c);
+            a20 = w.fma(v0, a20);
+            a21 = w.fma(v1, a21);
+            a22 = w.fma(v2, a22);
+            a23 = w.fma(v3, a23);
+            w = FloatVector.fromArray(F8, t, t3 + c);
+            a30 = w.fma(v0, a30);
+            a31 = w.fma(v1, a31);
+            a32 = w.fma(v2, a32);
+            a33 = w.fma(v3, a33);
+        }
+        out[o] = hsum8(a00);
+        out[o + 1] = hsum8(a10);
+        out[o + 2] = hsum8(a20);
+        out[o + 3] = hsum8(a30);
+        o += stride;
+        out[o] = hsum8(a01);
+        out[o + 1] = hsum8(a11);
+        out[o + 2] = hsum8(a21);
+        out[o + 3] = hsum8(a31);
+        o += stride;
+        out[o] = hsum8(a02);
+        out[o + 1] = hsum8(a12);
+        out[o + 2] = hsum8(a22);
+        out[o + 3] = hsum8(a32);
+        o += stride;
+        out[o] = hsum8(a03);
+        out[o + 1] = hsum8(a13);
+        out[o + 2] = hsum8(a23);
+        out[o + 3] = hsum8(a33);
+    }
+
+    /** {@link #gemm4x4} for one activation row: results to {@code out[o..o+3]}. */
+    private static void gemm4x1(float[] t, int t0, int cols, float[] x, int x0, float[] out, int o) {
+        FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0;
+        int t1 = t0 + cols, t2 = t1 + cols, t3 = t2 + cols;
+        for (int c = 0; c < cols; c += 8) {
+            FloatVector v = FloatVector.fromArray(F8, x, x0 + c);
+            a0 = FloatVector.fromArray(F8, t, t0 + c).fma(v, a0);
+            a1 = FloatVector.fromArray(F8, t, t1 + c).fma(v, a1);
+            a2 = FloatVector.fromArray(F8, t, t2 + c).fma(v, a2);
+            a3 = FloatVector.fromArray(F8, t, t3 + c).fma(v, a3);
+        }
+        out[o] = hsum8(a0);
+        out[o + 1] = hsum8(a1);
+        out[o + 2] = hsum8(a2);
+        out[o + 3] = hsum8(a3);
+    }
+
+    private static float gemm1(float[] t, int t0, float[] x, int x0, int cols) {
+        FloatVector a = FloatVector.zero(F8);
+        for (int c = 0; c < cols; c += 8) a = FloatVector.fromArray(F8, t, t0 + c).fma(FloatVector.fromArray(F8, x, x0 + c), a);
+        return hsum8(a);
     }
 }
