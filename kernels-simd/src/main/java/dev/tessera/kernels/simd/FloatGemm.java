@@ -2,7 +2,6 @@ package dev.tessera.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -123,25 +122,22 @@ final class FloatGemm {
 
     /** Eight floats: ggml's GEMM lane count, part of its summation order. */
     static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final VectorShuffle<Float> SWAP4 = VectorShuffle.fromOp(F8, l -> l ^ 4);
-    private static final VectorShuffle<Float> SWAP2 = VectorShuffle.fromOp(F8, l -> l ^ 2);
-    private static final VectorShuffle<Float> SWAP1 = VectorShuffle.fromOp(F8, l -> l ^ 1);
 
-    /** {@code ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7))}: ggml's 8-lane horizontal sum (AVX {@code hsum_float_8}). */
-    static float hsum8(FloatVector a) {
-        FloatVector p = a.add(a.rearrange(SWAP4));
-        FloatVector q = p.add(p.rearrange(SWAP2));
-        return q.lane(0) + q.lane(1);
+    // The horizontal sums read accumulators stored to an array: vector code after the loop of a
+    // kernel this large is past C2's inlining node limit, and a vector passed to a call it does
+    // not inline is boxed.
+
+    /** {@code ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7))} of {@code a[o..o+7]}: ggml's 8-lane horizontal sum (AVX {@code hsum_float_8}). */
+    static float hsum8(float[] a, int o) {
+        return ((a[o] + a[o + 4]) + (a[o + 2] + a[o + 6])) + ((a[o + 1] + a[o + 5]) + (a[o + 3] + a[o + 7]));
     }
 
     /**
-     * {@code ((v0+v4)+(v1+v5)) + ((v2+v6)+(v3+v7))}: the 8-lane sum that ends ggml's single-token
-     * F32/F16 dot product ({@code GGML_F32x8_REDUCE}), pairs in another order than {@link #hsum8}.
+     * {@code ((v0+v4)+(v1+v5)) + ((v2+v6)+(v3+v7))} of {@code v[o..o+7]}: the 8-lane sum that ends
+     * ggml's single-token F32/F16 dot product ({@code GGML_F32x8_REDUCE}), pairs in another order than {@link #hsum8}.
      */
-    static float reduce8(FloatVector v) {
-        FloatVector p = v.add(v.rearrange(SWAP4));
-        FloatVector q = p.add(p.rearrange(SWAP1));
-        return q.lane(0) + q.lane(2);
+    static float reduce8(float[] v, int o) {
+        return ((v[o] + v[o + 4]) + (v[o + 1] + v[o + 5])) + ((v[o + 2] + v[o + 6]) + (v[o + 3] + v[o + 7]));
     }
 
     /**
@@ -150,31 +146,33 @@ final class FloatGemm {
      */
     static void rowsInOrder(RowDecoder w, int cols, float[] x, int xOffset, int n, int r0, int r1,
                             float[] out, int outOffset, int outRows, Scratch scratch) {
-        float[] t = scratch.tile(TILE_ROWS * cols);
+        // the tile, then room for the 16 accumulators of gemm4x4
+        int acc = TILE_ROWS * cols;
+        float[] t = scratch.tile(acc + 16 * 8);
         for (int r = r0; r < r1; r += TILE_ROWS) {
             int rr = Math.min(TILE_ROWS, r1 - r), quads = rr / 4 * 4;
             for (int k = 0; k < rr; k++) w.decodeRow(r + k, t, k * cols);
             int i = 0;
             for (; i + 4 <= n; i += 4) {
                 int xo = xOffset + i * cols, o = outOffset + i * outRows + r;
-                for (int k = 0; k < quads; k += 4) gemm4x4(t, k * cols, cols, x, xo, out, o + k, outRows);
+                for (int k = 0; k < quads; k += 4) gemm4x4(t, k * cols, cols, x, xo, acc, out, o + k, outRows);
             }
             for (; i < n; i++) {
                 int xo = xOffset + i * cols, o = outOffset + i * outRows + r;
-                for (int k = 0; k < quads; k += 4) gemm4x1(t, k * cols, cols, x, xo, out, o + k);
+                for (int k = 0; k < quads; k += 4) gemm4x1(t, k * cols, cols, x, xo, acc, out, o + k);
             }
             for (int k = quads; k < rr; k++) {
-                for (i = 0; i < n; i++) out[outOffset + i * outRows + r + k] = gemm1(t, k * cols, x, xOffset + i * cols, cols);
+                for (i = 0; i < n; i++) out[outOffset + i * outRows + r + k] = gemm1(t, k * cols, x, xOffset + i * cols, cols, acc);
             }
         }
     }
 
     /**
      * Decoded rows {@code t[t0..]} (4, {@code cols} apart) against activation rows {@code x[x0..]}
-     * (4, {@code cols} apart): 16 accumulators, 8 loads per 16 FMAs. Result {@code (row k, act i)}
-     * goes to {@code out[o + i·stride + k]}.
+     * (4, {@code cols} apart): 16 accumulators, 8 loads per 16 FMAs, stored to {@code t[acc..]} for
+     * their sums. Result {@code (row k, act i)} goes to {@code out[o + i·stride + k]}.
      */
-    private static void gemm4x4(float[] t, int t0, int cols, float[] x, int x0, float[] out, int o, int stride) {
+    private static void gemm4x4(float[] t, int t0, int cols, float[] x, int x0, int acc, float[] out, int o, int stride) {
         FloatVector a00 = FloatVector.zero(F8), a10 = a00, a20 = a00, a30 = a00;
         FloatVector a01 = a00, a11 = a00, a21 = a00, a31 = a00;
         FloatVector a02 = a00, a12 = a00, a22 = a00, a32 = a00;
@@ -207,29 +205,29 @@ final class FloatGemm {
             a32 = w.fma(v2, a32);
             a33 = w.fma(v3, a33);
         }
-        out[o] = hsum8(a00);
-        out[o + 1] = hsum8(a10);
-        out[o + 2] = hsum8(a20);
-        out[o + 3] = hsum8(a30);
-        o += stride;
-        out[o] = hsum8(a01);
-        out[o + 1] = hsum8(a11);
-        out[o + 2] = hsum8(a21);
-        out[o + 3] = hsum8(a31);
-        o += stride;
-        out[o] = hsum8(a02);
-        out[o + 1] = hsum8(a12);
-        out[o + 2] = hsum8(a22);
-        out[o + 3] = hsum8(a32);
-        o += stride;
-        out[o] = hsum8(a03);
-        out[o + 1] = hsum8(a13);
-        out[o + 2] = hsum8(a23);
-        out[o + 3] = hsum8(a33);
+        a00.intoArray(t, acc + 0);
+        a10.intoArray(t, acc + 8);
+        a20.intoArray(t, acc + 16);
+        a30.intoArray(t, acc + 24);
+        a01.intoArray(t, acc + 32);
+        a11.intoArray(t, acc + 40);
+        a21.intoArray(t, acc + 48);
+        a31.intoArray(t, acc + 56);
+        a02.intoArray(t, acc + 64);
+        a12.intoArray(t, acc + 72);
+        a22.intoArray(t, acc + 80);
+        a32.intoArray(t, acc + 88);
+        a03.intoArray(t, acc + 96);
+        a13.intoArray(t, acc + 104);
+        a23.intoArray(t, acc + 112);
+        a33.intoArray(t, acc + 120);
+        for (int i = 0; i < 4; i++, o += stride) {
+            for (int k = 0; k < 4; k++) out[o + k] = hsum8(t, acc + 32 * i + 8 * k);
+        }
     }
 
     /** {@link #gemm4x4} for one activation row: results to {@code out[o..o+3]}. */
-    private static void gemm4x1(float[] t, int t0, int cols, float[] x, int x0, float[] out, int o) {
+    private static void gemm4x1(float[] t, int t0, int cols, float[] x, int x0, int acc, float[] out, int o) {
         FloatVector a0 = FloatVector.zero(F8), a1 = a0, a2 = a0, a3 = a0;
         int t1 = t0 + cols, t2 = t1 + cols, t3 = t2 + cols;
         for (int c = 0; c < cols; c += 8) {
@@ -239,15 +237,17 @@ final class FloatGemm {
             a2 = FloatVector.fromArray(F8, t, t2 + c).fma(v, a2);
             a3 = FloatVector.fromArray(F8, t, t3 + c).fma(v, a3);
         }
-        out[o] = hsum8(a0);
-        out[o + 1] = hsum8(a1);
-        out[o + 2] = hsum8(a2);
-        out[o + 3] = hsum8(a3);
+        a0.intoArray(t, acc);
+        a1.intoArray(t, acc + 8);
+        a2.intoArray(t, acc + 16);
+        a3.intoArray(t, acc + 24);
+        for (int k = 0; k < 4; k++) out[o + k] = hsum8(t, acc + 8 * k);
     }
 
-    private static float gemm1(float[] t, int t0, float[] x, int x0, int cols) {
+    private static float gemm1(float[] t, int t0, float[] x, int x0, int cols, int acc) {
         FloatVector a = FloatVector.zero(F8);
         for (int c = 0; c < cols; c += 8) a = FloatVector.fromArray(F8, t, t0 + c).fma(FloatVector.fromArray(F8, x, x0 + c), a);
-        return hsum8(a);
+        a.intoArray(t, acc);
+        return hsum8(t, acc);
     }
 }

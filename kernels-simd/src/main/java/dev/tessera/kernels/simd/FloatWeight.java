@@ -14,18 +14,19 @@ import java.nio.ByteOrder;
 /**
  * F32, F16 and BF16 weights read in place from their (mmap'd) segment, converted to floats in
  * registers and multiplied with float activations (for F16 already rounded to F16). One method per
- * type and shape keeps the inner loops free of type tests; 4 rows share each activation load.
+ * type and shape keeps the inner loops free of type tests; several rows share each activation load.
  *
  * <p>F32 and F16 follow ggml's float order bit for bit ({@code LlamaCppDot.dotVec/dotGemm}): one
  * token, or rows whose length is not a multiple of 8, take its single-token dot product (four
  * 8-lane accumulators over 32-element steps, {@link FloatGemm#reduce8}, then the remaining elements
  * one by one: in float for F32, in double for F16); batches of 2 or more take its tiled GEMM
- * ({@link FloatGemm#rowsInOrder}). The lane count is part of that order, so these kernels use
- * 256-bit vectors at any {@link Lanes} width. BF16 keeps its own order: batches of
+ * ({@link FloatGemm#rowsInOrder}). The lane count is part of that order: the single-token kernels
+ * come for 8 and for 16 lanes, the GEMM uses 8 at any {@link Lanes} width. BF16 keeps its own order: batches of
  * {@link FloatGemm#MIN_BATCH} or more through {@link FloatGemm#rows}.
  */
 final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
     private static final VectorSpecies<Float> F8 = FloatGemm.F8;
+    private static final VectorSpecies<Float> F16L = FloatVector.SPECIES_512;
     final TensorType type;
     final MemorySegment seg;
     final int rows;
@@ -67,14 +68,24 @@ final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
             return;
         }
         boolean f32 = type == TensorType.F32;
+        boolean wide = Lanes.BITS == 512;
+        float[] s = scratch.scales(64);
         for (int i = 0; i < n; i++) {
             int x0 = xOffset + i * cols, o = outOffset + i * outRows;
             int r = r0;
             for (; r + 4 <= r1; r += 4) {
-                if (f32) dot4F32(x, x0, r, out, o + r);
-                else dot4F16(x, x0, r, out, o + r);
+                if (f32) {
+                    if (wide) dot4F32x16(x, x0, r, s, out, o + r);
+                    else dot4F32x8(x, x0, r, s, out, o + r);
+                } else {
+                    if (wide) dot4F16x16(x, x0, r, s, out, o + r);
+                    else dot4F16x8(x, x0, r, s, out, o + r);
+                }
             }
-            for (; r < r1; r++) out[o + r] = f32 ? dotF32(x, x0, r) : dotF16(x, x0, r);
+            for (; r < r1; r++) {
+                out[o + r] = f32 ? (wide ? dotF32x16(x, x0, r, s) : dotF32x8(x, x0, r, s))
+                        : (wide ? dotF16x16(x, x0, r, s) : dotF16x8(x, x0, r, s));
+            }
         }
     }
 
@@ -117,16 +128,63 @@ final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
         return s;
     }
 
-    // F32/F16 single-token kernels: ggml's accumulators s0..s3 of each row are a, b, c, d (elements
-    // 0-7, 8-15, 16-23, 24-31 of every 32-element step), combined as (s0+s2)+(s1+s3).
+    // F32/F16 single-token kernels, written out (a call C2 does not inline boxes its vectors, and
+    // kernels this large pass its inlining node limit: hence also the F16 conversion of
+    // Half.fromBits inline, and the accumulators stored to s[] for the scalar 8-lane sums).
+    // ggml's accumulators s0..s3 hold elements 0-7, 8-15, 16-23, 24-31 of every 32-element step:
+    // with 8 lanes they are a, b, c, d, summed (s0+s2)+(s1+s3); with 16 lanes a = s0|s1 and
+    // b = s2|s3, so a+b holds s0+s2 | s1+s3 for reduce16.
 
-    private void dot4F32(float[] x, int x0, int r, float[] out, int o) {
-        FloatVector a0 = FloatVector.zero(F8), b0 = a0, c0 = a0, d0 = a0, a1 = a0, b1 = a0, c1 = a0, d1 = a0;
-        FloatVector a2 = a0, b2 = a0, c2 = a0, d2 = a0, a3 = a0, b3 = a0, c3 = a0, d3 = a0;
+    /** {@code v[l] = c[o+l] + c[o+8+l]}, then {@link FloatGemm#reduce8} of {@code v}. */
+    private static float reduce16(float[] c, int o) {
+        float v0 = c[o] + c[o + 8], v1 = c[o + 1] + c[o + 9], v2 = c[o + 2] + c[o + 10], v3 = c[o + 3] + c[o + 11];
+        float v4 = c[o + 4] + c[o + 12], v5 = c[o + 5] + c[o + 13], v6 = c[o + 6] + c[o + 14], v7 = c[o + 7] + c[o + 15];
+        return ((v0 + v4) + (v1 + v5)) + ((v2 + v6) + (v3 + v7));
+    }
+
+    /** Rows {@code r..r+3} to {@code out[o..o+3]}, 16-lane vectors. */
+    private void dot4F32x16(float[] x, int x0, int r, float[] s, float[] out, int o) {
+        FloatVector a0 = FloatVector.zero(F16L), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
         long o0 = r * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
         for (int c = 0; c < steps; c += 32) {
-            FloatVector xa = FloatVector.fromArray(F8, x, x0 + c), xb = FloatVector.fromArray(F8, x, x0 + c + 8);
-            FloatVector xc = FloatVector.fromArray(F8, x, x0 + c + 16), xd = FloatVector.fromArray(F8, x, x0 + c + 24);
+            FloatVector xa = FloatVector.fromArray(F16L, x, x0 + c), xb = FloatVector.fromArray(F16L, x, x0 + c + 16);
+            a0 = FloatVector.fromMemorySegment(F16L, seg, o0 + 4L * c, ByteOrder.LITTLE_ENDIAN).fma(xa, a0);
+            b0 = FloatVector.fromMemorySegment(F16L, seg, o0 + 4L * (c + 16), ByteOrder.LITTLE_ENDIAN).fma(xb, b0);
+            a1 = FloatVector.fromMemorySegment(F16L, seg, o1 + 4L * c, ByteOrder.LITTLE_ENDIAN).fma(xa, a1);
+            b1 = FloatVector.fromMemorySegment(F16L, seg, o1 + 4L * (c + 16), ByteOrder.LITTLE_ENDIAN).fma(xb, b1);
+            a2 = FloatVector.fromMemorySegment(F16L, seg, o2 + 4L * c, ByteOrder.LITTLE_ENDIAN).fma(xa, a2);
+            b2 = FloatVector.fromMemorySegment(F16L, seg, o2 + 4L * (c + 16), ByteOrder.LITTLE_ENDIAN).fma(xb, b2);
+            a3 = FloatVector.fromMemorySegment(F16L, seg, o3 + 4L * c, ByteOrder.LITTLE_ENDIAN).fma(xa, a3);
+            b3 = FloatVector.fromMemorySegment(F16L, seg, o3 + 4L * (c + 16), ByteOrder.LITTLE_ENDIAN).fma(xb, b3);
+        }
+        a0.add(b0).intoArray(s, 0);
+        out[o] = tailF32(reduce16(s, 0), x, x0, r);
+        a1.add(b1).intoArray(s, 16);
+        out[o + 1] = tailF32(reduce16(s, 16), x, x0, r + 1);
+        a2.add(b2).intoArray(s, 32);
+        out[o + 2] = tailF32(reduce16(s, 32), x, x0, r + 2);
+        a3.add(b3).intoArray(s, 48);
+        out[o + 3] = tailF32(reduce16(s, 48), x, x0, r + 3);
+    }
+
+    private float dotF32x16(float[] x, int x0, int r, float[] s) {
+        FloatVector a0 = FloatVector.zero(F16L), b0 = a0;
+        long o0 = r * rowBytes;
+        for (int c = 0; c < steps; c += 32) {
+            FloatVector xa = FloatVector.fromArray(F16L, x, x0 + c), xb = FloatVector.fromArray(F16L, x, x0 + c + 16);
+            a0 = FloatVector.fromMemorySegment(F16L, seg, o0 + 4L * c, ByteOrder.LITTLE_ENDIAN).fma(xa, a0);
+            b0 = FloatVector.fromMemorySegment(F16L, seg, o0 + 4L * (c + 16), ByteOrder.LITTLE_ENDIAN).fma(xb, b0);
+        }
+        a0.add(b0).intoArray(s, 0);
+        return tailF32(reduce16(s, 0), x, x0, r);
+    }
+
+    /** Rows {@code r..r+3} to {@code out[o..o+3]}, 8-lane vectors. */
+    private void dot4F32x8(float[] x, int x0, int r, float[] s, float[] out, int o) {
+        FloatVector a0 = FloatVector.zero(F8), b0 = a0, c0 = a0, d0 = a0, a1 = a0, b1 = a0, c1 = a0, d1 = a0, a2 = a0, b2 = a0, c2 = a0, d2 = a0, a3 = a0, b3 = a0, c3 = a0, d3 = a0;
+        long o0 = r * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+        for (int c = 0; c < steps; c += 32) {
+            FloatVector xa = FloatVector.fromArray(F8, x, x0 + c), xb = FloatVector.fromArray(F8, x, x0 + c + 8), xc = FloatVector.fromArray(F8, x, x0 + c + 16), xd = FloatVector.fromArray(F8, x, x0 + c + 24);
             a0 = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * c, ByteOrder.LITTLE_ENDIAN).fma(xa, a0);
             b0 = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * (c + 8), ByteOrder.LITTLE_ENDIAN).fma(xb, b0);
             c0 = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * (c + 16), ByteOrder.LITTLE_ENDIAN).fma(xc, c0);
@@ -144,64 +202,112 @@ final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
             c3 = FloatVector.fromMemorySegment(F8, seg, o3 + 4L * (c + 16), ByteOrder.LITTLE_ENDIAN).fma(xc, c3);
             d3 = FloatVector.fromMemorySegment(F8, seg, o3 + 4L * (c + 24), ByteOrder.LITTLE_ENDIAN).fma(xd, d3);
         }
-        out[o] = tailF32(FloatGemm.reduce8(a0.add(c0).add(b0.add(d0))), x, x0, r);
-        out[o + 1] = tailF32(FloatGemm.reduce8(a1.add(c1).add(b1.add(d1))), x, x0, r + 1);
-        out[o + 2] = tailF32(FloatGemm.reduce8(a2.add(c2).add(b2.add(d2))), x, x0, r + 2);
-        out[o + 3] = tailF32(FloatGemm.reduce8(a3.add(c3).add(b3.add(d3))), x, x0, r + 3);
+        a0.add(c0).add(b0.add(d0)).intoArray(s, 0);
+        out[o] = tailF32(FloatGemm.reduce8(s, 0), x, x0, r);
+        a1.add(c1).add(b1.add(d1)).intoArray(s, 8);
+        out[o + 1] = tailF32(FloatGemm.reduce8(s, 8), x, x0, r + 1);
+        a2.add(c2).add(b2.add(d2)).intoArray(s, 16);
+        out[o + 2] = tailF32(FloatGemm.reduce8(s, 16), x, x0, r + 2);
+        a3.add(c3).add(b3.add(d3)).intoArray(s, 24);
+        out[o + 3] = tailF32(FloatGemm.reduce8(s, 24), x, x0, r + 3);
     }
 
-    private float dotF32(float[] x, int x0, int r) {
-        FloatVector a = FloatVector.zero(F8), b = a, c0 = a, d = a;
+    private float dotF32x8(float[] x, int x0, int r, float[] s) {
+        FloatVector a0 = FloatVector.zero(F8), b0 = a0, c0 = a0, d0 = a0;
         long o0 = r * rowBytes;
         for (int c = 0; c < steps; c += 32) {
-            a = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * c, ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F8, x, x0 + c + 0), a);
-            b = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * (c + 8), ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F8, x, x0 + c + 8), b);
-            c0 = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * (c + 16), ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F8, x, x0 + c + 16), c0);
-            d = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * (c + 24), ByteOrder.LITTLE_ENDIAN).fma(FloatVector.fromArray(F8, x, x0 + c + 24), d);
+            FloatVector xa = FloatVector.fromArray(F8, x, x0 + c), xb = FloatVector.fromArray(F8, x, x0 + c + 8), xc = FloatVector.fromArray(F8, x, x0 + c + 16), xd = FloatVector.fromArray(F8, x, x0 + c + 24);
+            a0 = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * c, ByteOrder.LITTLE_ENDIAN).fma(xa, a0);
+            b0 = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * (c + 8), ByteOrder.LITTLE_ENDIAN).fma(xb, b0);
+            c0 = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * (c + 16), ByteOrder.LITTLE_ENDIAN).fma(xc, c0);
+            d0 = FloatVector.fromMemorySegment(F8, seg, o0 + 4L * (c + 24), ByteOrder.LITTLE_ENDIAN).fma(xd, d0);
         }
-        return tailF32(FloatGemm.reduce8(a.add(c0).add(b.add(d))), x, x0, r);
+        a0.add(c0).add(b0.add(d0)).intoArray(s, 0);
+        return tailF32(FloatGemm.reduce8(s, 0), x, x0, r);
     }
 
-    private void dot4F16(float[] x, int x0, int r, float[] out, int o) {
-        FloatVector a0 = FloatVector.zero(F8), b0 = a0, c0 = a0, d0 = a0, a1 = a0, b1 = a0, c1 = a0, d1 = a0;
-        FloatVector a2 = a0, b2 = a0, c2 = a0, d2 = a0, a3 = a0, b3 = a0, c3 = a0, d3 = a0;
+    /** Rows {@code r..r+3} to {@code out[o..o+3]}, 16-lane vectors. */
+    private void dot4F16x16(float[] x, int x0, int r, float[] s, float[] out, int o) {
+        FloatVector a0 = FloatVector.zero(F16L), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
         long o0 = r * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
         for (int c = 0; c < steps; c += 32) {
-            FloatVector xa = FloatVector.fromArray(F8, x, x0 + c), xb = FloatVector.fromArray(F8, x, x0 + c + 8);
-            FloatVector xc = FloatVector.fromArray(F8, x, x0 + c + 16), xd = FloatVector.fromArray(F8, x, x0 + c + 24);
-            a0 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xa, a0);
-            b0 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xb, b0);
-            c0 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xc, c0);
-            d0 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xd, d0);
-            a1 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o1 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xa, a1);
-            b1 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o1 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xb, b1);
-            c1 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o1 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xc, c1);
-            d1 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o1 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xd, d1);
-            a2 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o2 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xa, a2);
-            b2 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o2 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xb, b2);
-            c2 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o2 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xc, c2);
-            d2 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o2 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xd, d2);
-            a3 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o3 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xa, a3);
-            b3 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o3 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xb, b3);
-            c3 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o3 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xc, c3);
-            d3 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o3 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(xd, d3);
+            FloatVector xa = FloatVector.fromArray(F16L, x, x0 + c), xb = FloatVector.fromArray(F16L, x, x0 + c + 16);
+            a0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o0 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a0);
+            b0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o0 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b0);
+            a1 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o1 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a1);
+            b1 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o1 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b1);
+            a2 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o2 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a2);
+            b2 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o2 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b2);
+            a3 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o3 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a3);
+            b3 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o3 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b3);
         }
-        out[o] = tailF16(FloatGemm.reduce8(a0.add(c0).add(b0.add(d0))), x, x0, r);
-        out[o + 1] = tailF16(FloatGemm.reduce8(a1.add(c1).add(b1.add(d1))), x, x0, r + 1);
-        out[o + 2] = tailF16(FloatGemm.reduce8(a2.add(c2).add(b2.add(d2))), x, x0, r + 2);
-        out[o + 3] = tailF16(FloatGemm.reduce8(a3.add(c3).add(b3.add(d3))), x, x0, r + 3);
+        a0.add(b0).intoArray(s, 0);
+        out[o] = tailF16(reduce16(s, 0), x, x0, r);
+        a1.add(b1).intoArray(s, 16);
+        out[o + 1] = tailF16(reduce16(s, 16), x, x0, r + 1);
+        a2.add(b2).intoArray(s, 32);
+        out[o + 2] = tailF16(reduce16(s, 32), x, x0, r + 2);
+        a3.add(b3).intoArray(s, 48);
+        out[o + 3] = tailF16(reduce16(s, 48), x, x0, r + 3);
     }
 
-    private float dotF16(float[] x, int x0, int r) {
-        FloatVector a = FloatVector.zero(F8), b = a, c0 = a, d = a;
+    private float dotF16x16(float[] x, int x0, int r, float[] s) {
+        FloatVector a0 = FloatVector.zero(F16L), b0 = a0;
         long o0 = r * rowBytes;
         for (int c = 0; c < steps; c += 32) {
-            a = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(FloatVector.fromArray(F8, x, x0 + c + 0), a);
-            b = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(FloatVector.fromArray(F8, x, x0 + c + 8), b);
-            c0 = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(FloatVector.fromArray(F8, x, x0 + c + 16), c0);
-            d = Half.fromBits((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).fma(FloatVector.fromArray(F8, x, x0 + c + 24), d);
+            FloatVector xa = FloatVector.fromArray(F16L, x, x0 + c), xb = FloatVector.fromArray(F16L, x, x0 + c + 16);
+            a0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o0 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a0);
+            b0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_256, seg, o0 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_512, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b0);
         }
-        return tailF16(FloatGemm.reduce8(a.add(c0).add(b.add(d))), x, x0, r);
+        a0.add(b0).intoArray(s, 0);
+        return tailF16(reduce16(s, 0), x, x0, r);
+    }
+
+    /** Rows {@code r..r+3} to {@code out[o..o+3]}, 8-lane vectors. */
+    private void dot4F16x8(float[] x, int x0, int r, float[] s, float[] out, int o) {
+        FloatVector a0 = FloatVector.zero(F8), b0 = a0, c0 = a0, d0 = a0, a1 = a0, b1 = a0, c1 = a0, d1 = a0, a2 = a0, b2 = a0, c2 = a0, d2 = a0, a3 = a0, b3 = a0, c3 = a0, d3 = a0;
+        long o0 = r * rowBytes, o1 = o0 + rowBytes, o2 = o1 + rowBytes, o3 = o2 + rowBytes;
+        for (int c = 0; c < steps; c += 32) {
+            FloatVector xa = FloatVector.fromArray(F8, x, x0 + c), xb = FloatVector.fromArray(F8, x, x0 + c + 8), xc = FloatVector.fromArray(F8, x, x0 + c + 16), xd = FloatVector.fromArray(F8, x, x0 + c + 24);
+            a0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a0);
+            b0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b0);
+            c0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xc, c0);
+            d0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xd, d0);
+            a1 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o1 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a1);
+            b1 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o1 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b1);
+            c1 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o1 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xc, c1);
+            d1 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o1 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xd, d1);
+            a2 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o2 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a2);
+            b2 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o2 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b2);
+            c2 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o2 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xc, c2);
+            d2 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o2 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xd, d2);
+            a3 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o3 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a3);
+            b3 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o3 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b3);
+            c3 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o3 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xc, c3);
+            d3 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o3 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xd, d3);
+        }
+        a0.add(c0).add(b0.add(d0)).intoArray(s, 0);
+        out[o] = tailF16(FloatGemm.reduce8(s, 0), x, x0, r);
+        a1.add(c1).add(b1.add(d1)).intoArray(s, 8);
+        out[o + 1] = tailF16(FloatGemm.reduce8(s, 8), x, x0, r + 1);
+        a2.add(c2).add(b2.add(d2)).intoArray(s, 16);
+        out[o + 2] = tailF16(FloatGemm.reduce8(s, 16), x, x0, r + 2);
+        a3.add(c3).add(b3.add(d3)).intoArray(s, 24);
+        out[o + 3] = tailF16(FloatGemm.reduce8(s, 24), x, x0, r + 3);
+    }
+
+    private float dotF16x8(float[] x, int x0, int r, float[] s) {
+        FloatVector a0 = FloatVector.zero(F8), b0 = a0, c0 = a0, d0 = a0;
+        long o0 = r * rowBytes;
+        for (int c = 0; c < steps; c += 32) {
+            FloatVector xa = FloatVector.fromArray(F8, x, x0 + c), xb = FloatVector.fromArray(F8, x, x0 + c + 8), xc = FloatVector.fromArray(F8, x, x0 + c + 16), xd = FloatVector.fromArray(F8, x, x0 + c + 24);
+            a0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * c, ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xa, a0);
+            b0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 8), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xb, b0);
+            c0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 16), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xc, c0);
+            d0 = ((IntVector) ShortVector.fromMemorySegment(ShortVector.SPECIES_128, seg, o0 + 2L * (c + 24), ByteOrder.LITTLE_ENDIAN).convertShape(VectorOperators.S2I, IntVector.SPECIES_256, 0)).lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f).fma(xd, d0);
+        }
+        a0.add(c0).add(b0.add(d0)).intoArray(s, 0);
+        return tailF16(FloatGemm.reduce8(s, 0), x, x0, r);
     }
 
     private void dot4BF16(float[] x, int x0, int r, float[] out, int o) {
