@@ -25,7 +25,8 @@ import java.nio.ByteOrder;
  * {@link FloatGemm#MIN_BATCH} or more through {@link FloatGemm#rows}.
  */
 final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
-    private static final VectorSpecies<Float> F8 = FloatGemm.F8;
+    // ggml's order fixes 8 lanes; the 16-lane kernels run only when Lanes.F is 512 bits, the 8-lane ones when it is 256
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Float> F16L = FloatVector.SPECIES_512;
     final TensorType type;
     final MemorySegment seg;
