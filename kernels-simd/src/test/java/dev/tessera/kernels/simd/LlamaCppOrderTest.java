@@ -32,7 +32,7 @@ class LlamaCppOrderTest {
                 ? new int[][] {{64, 512}, {172, 256}, {40, 768}, {7, 256}}
                 : type.blockLength() == 32
                 ? new int[][] {{64, 512}, {172, 256}, {40, 96}, {7, 32}}
-                : new int[][] {{64, 512}, {172, 256}, {40, 96}, {7, 100}, {3, 20}};
+                : new int[][] {{64, 512}, {172, 256}, {40, 96}, {7, 100}, {3, 20}, {9, 104}};
         List<String> bad = new ArrayList<>();
         try (CpuBackend fast = new CpuBackend(2); CpuBackend ref = CpuBackend.matchingLlamaCpp(2); Arena arena = Arena.ofShared()) {
             for (int[] s : shapes) {
