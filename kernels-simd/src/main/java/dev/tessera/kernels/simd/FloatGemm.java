@@ -146,7 +146,7 @@ final class FloatGemm {
      */
     private static final int P = Lanes.FLOATS / 8;
     /** Activation rows packed per pass of {@link #rowsInOrder}; each pass decodes the weight tiles again. */
-    private static final int ACT_BLOCK = 32;
+    private static final int ACT_BLOCK = 64;
     /** Both halves: the first 8 lanes, the last 8 lanes, swapped (identities at 256 bits, unused). */
     private static final VectorShuffle<Float> DUP_LO = VectorShuffle.fromOp(Lanes.F, l -> l % 8);
     private static final VectorShuffle<Float> DUP_HI = VectorShuffle.fromOp(Lanes.F, l -> l % 8 + 8 % Lanes.FLOATS);

@@ -21,11 +21,12 @@ import java.nio.ByteOrder;
  * 8-lane accumulators over 32-element steps, {@link FloatGemm#reduce8}, then the remaining elements
  * one by one: in float for F32, in double for F16); batches of 2 or more take its tiled GEMM
  * ({@link FloatGemm#rowsInOrder}). The lane count is part of that order: the single-token kernels
- * come for 8 and for 16 lanes, the GEMM uses 8 at any {@link Lanes} width. BF16 keeps its own order: batches of
+ * come for 8 and for 16 lanes (only {@link Lanes#F}'s width runs: mixing float widths in hot code
+ * boxes vectors, see {@link FloatGemm}). BF16 keeps its own order: batches of
  * {@link FloatGemm#MIN_BATCH} or more through {@link FloatGemm#rows}.
  */
 final class FloatWeight implements PackedWeight, FloatGemm.RowDecoder {
-    // ggml's order fixes 8 lanes; the 16-lane kernels run only when Lanes.F is 512 bits, the 8-lane ones when it is 256
+    // the 16-lane kernels run only when Lanes.F is 512 bits, the 8-lane ones when it is 256
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Float> F16L = FloatVector.SPECIES_512;
     final TensorType type;
