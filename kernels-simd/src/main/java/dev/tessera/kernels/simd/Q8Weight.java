@@ -252,123 +252,150 @@ final class Q8Weight implements PackedWeight {
 
     // ---- batched (prefill) path: tiles of 4 activation rows, one llama.cpp lane at a time ----
 
-    /** Activation rows per block of the batched loop: their pairs (4 KB per row at 2048 columns) stay in L2 across the row groups. */
-    private static final int ACT_BLOCK = 32;
+    /** Activation rows per block of the batched loop: their codes as floats (8 KB per row at 2048 columns) stay in L2. */
+    private static final int ACT_BLOCK = 64;
+    private static final int TILE = 4;
 
     /**
-     * Per row group and tile of 4 activation rows: the FMA scales per block (Q6_K: super-block) and
-     * row into scratch, then 8 lane passes, each leaving its 4 accumulators in scratch, then
-     * llama.cpp's sum of the lanes. Rows left over from the tiles take the one-row kernel.
+     * Per block of activation rows, their codes as floats; per row group, its codes as floats
+     * (Q6_K: times their 8-bit scales); then per tile of {@link#TILE} activation rows and llama.cpp
+     * lane, one pass over the blocks. Every product and partial sum of a lane is an integer below
+     * 2^24, so float FMAs give the exact integer sums that llama.cpp converts, in any order; the
+     * scaling FMAs then follow its order. Rows left over from the tiles take the one-row kernel.
      */
     private void batched(Q8Rows a, int n, int g0, int g1, int r1, float[] out, int outOffset, int outRows, Scratch scratch) {
-        int scaled = dh != null ? blocks : blocks / 8;
-        int parts = 4 * scaled * R;
-        float[] sc = scratch.scales(parts + 32 * R);
+        int cols = 32 * blocks;
+        float[] wf = scratch.tile(cols * R);
+        float[] xf = scratch.scales(ACT_BLOCK * cols + 8 * TILE * R);
+        int parts = ACT_BLOCK * cols;
         for (int i0 = 0; i0 < n; i0 += ACT_BLOCK) {
             int i1 = Math.min(n, i0 + ACT_BLOCK);
+            codes(a, i0, i1, xf);
             for (int g = g0; g < g1; g++) {
                 int valid = Math.min(R, r1 - g * R);
+                decode(g, wf);
                 int i = i0;
-                for (; i + 4 <= i1; i += 4) {
-                    if (dh != null) {
-                        scales4Q8(a, i, g, sc);
-                        for (int m = 0; m < 8; m++) lane4Q8(a, i, g, m, sc, parts + 4 * m * R);
-                    } else {
-                        scales4Q6(a, i, g, sc);
-                        for (int m = 0; m < 8; m++) lane4Q6(a, i, g, m, sc, parts + 4 * m * R);
+                for (; i + TILE <= i1; i += TILE) {
+                    for (int m = 0; m < 8; m++) {
+                        if (dh != null) laneQ8(a, i0, i - i0, g, m, wf, xf, xf, parts + m * TILE * R);
+                        else laneQ6(a, i0, i - i0, g, m, wf, xf, xf, parts + m * TILE * R);
                     }
-                    finish4(sc, parts, out, outOffset + i * outRows + g * R, outRows, valid);
+                    finish(xf, parts, out, outOffset + i * outRows + g * R, outRows, valid);
                 }
                 for (; i < i1; i++) group(a, i, g, out, outOffset + i * outRows + g * R, valid);
             }
         }
     }
 
-    /** {@code d_w·d_x} of group {@code g}'s rows per block {@code b} and activation row {@code i + k} at {@code sc[(4b + k)·R..]}. */
-    private void scales4Q8(Q8Rows a, int i, int g, float[] sc) {
-        int bs = a.blockStride;
+    /** The codes of activation rows {@code i0..i1-1} as floats, row-major from {@code xf[0]}. */
+    private void codes(Q8Rows a, int i0, int i1, float[] xf) {
+        int cols = 32 * blocks;
+        for (int i = i0; i < i1; i++) {
+            int qo = i * a.rowStride, xo = (i - i0) * cols;
+            for (int b = 0; b < blocks; b++) {
+                for (int h = 0; h < 2; h++) {
+                    int at = qo + Q8Rows.index(32 * b + 16 * h);
+                    for (int e = 0; e < 16; e += Lanes.FLOATS) {
+                        ShortVector.fromArray(Lanes.S_HALF, a.q, at + e).convertShape(VectorOperators.S2F, F, 0)
+                                .reinterpretAsFloats().intoArray(xf, xo + 32 * b + 16 * h + e);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Group {@code g}'s codes as floats (Q6_K: times their 16-element group's scale): element {@code e} of the rows at {@code wf[e·R..]}. */
+    private void decode(int g, float[] wf) {
+        for (int b = 0; b < blocks; b++) {
+            int base = (g * blocks + b) * BLOCK_BYTES;
+            for (int k = 0; k < 16; k++) {
+                IntVector w = ((ShortVector) ByteVector.fromArray(BH, qs, base + k * CHUNK).convertShape(B2S, S, 0)).reinterpretAsInts();
+                FloatVector even = (FloatVector) w.lanewise(LSHL, 16).lanewise(ASHR, 16).convert(I2F, 0);
+                FloatVector odd = (FloatVector) w.lanewise(ASHR, 16).convert(I2F, 0);
+                if (dh == null) {
+                    FloatVector sc = (FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, halfScales, 2 * (g * blocks + b) * R + (k >> 3) * R)
+                            .convertShape(VectorOperators.B2I, I, 0).convert(I2F, 0);
+                    even = even.mul(sc);
+                    odd = odd.mul(sc);
+                }
+                even.intoArray(wf, (32 * b + 2 * k) * R);
+                odd.intoArray(wf, (32 * b + 2 * k + 1) * R);
+            }
+        }
+    }
+
+    // In the lane passes below, with Q6_K's scale folded into the weights, a lane's products are at
+    // most 128·127 (Q8_0, 4 per block) or 32·128·127 (Q6_K, 32 per super-block): the float sums are exact.
+
+    /**
+     * Lane {@code m} of group {@code g} against activation rows {@code i0 + i ..} (their float codes at
+     * {@code xf[(i + k)·cols..]}): per block the exact 4-product sum, then llama.cpp's
+     * {@code fma(d_w·d_x, Σ, acc)}; the {@link#TILE} accumulators go to {@code parts[po + k·R..]}.
+     */
+    private void laneQ8(Q8Rows a, int i0, int i, int g, int m, float[] wf, float[] xf, float[] parts, int po) {
+        int cols = 32 * blocks;
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
+        int x0 = i * cols + 4 * m, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        int bs = a.blockStride, d0 = (i0 + i) * bs, d1 = d0 + bs, d2 = d1 + bs, d3 = d2 + bs;
+        float[] ad = a.d;
         for (int b = 0; b < blocks; b++) {
             FloatVector dw = Half.load(dh, (g * blocks + b) * R);
-            for (int k = 0; k < 4; k++) dw.mul(a.d[(i + k) * bs + b]).intoArray(sc, (4 * b + k) * R);
+            int e = 32 * b, w = (e + 4 * m) * R;
+            FloatVector wa = FloatVector.fromArray(F, wf, w), wb = FloatVector.fromArray(F, wf, w + R);
+            FloatVector wc = FloatVector.fromArray(F, wf, w + 2 * R), wd = FloatVector.fromArray(F, wf, w + 3 * R);
+            c0 = wd.fma(FloatVector.broadcast(F, xf[x0 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x0 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x0 + e + 1]), wa.mul(xf[x0 + e]))))
+                    .fma(dw.mul(ad[d0 + b]), c0);
+            c1 = wd.fma(FloatVector.broadcast(F, xf[x1 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x1 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x1 + e + 1]), wa.mul(xf[x1 + e]))))
+                    .fma(dw.mul(ad[d1 + b]), c1);
+            c2 = wd.fma(FloatVector.broadcast(F, xf[x2 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x2 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x2 + e + 1]), wa.mul(xf[x2 + e]))))
+                    .fma(dw.mul(ad[d2 + b]), c2);
+            c3 = wd.fma(FloatVector.broadcast(F, xf[x3 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x3 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x3 + e + 1]), wa.mul(xf[x3 + e]))))
+                    .fma(dw.mul(ad[d3 + b]), c3);
         }
+        c0.intoArray(parts, po);
+        c1.intoArray(parts, po + 1 * R);
+        c2.intoArray(parts, po + 2 * R);
+        c3.intoArray(parts, po + 3 * R);
     }
 
-    /** {@code d_x·d} per super-block {@code sb} and activation row {@code i + k} at {@code sc[(4sb + k)·R..]}. */
-    private void scales4Q6(Q8Rows a, int i, int g, float[] sc) {
-        int bs = a.blockStride;
-        for (int sb = 0; sb < blocks / 8; sb++) {
-            FloatVector d = FloatVector.fromArray(F, superD, (g * blocks / 8 + sb) * R);
-            for (int k = 0; k < 4; k++) d.mul(a.d[(i + k) * bs + 8 * sb]).intoArray(sc, (4 * sb + k) * R);
-        }
-    }
-
-    /** Lane {@code m}'s accumulators of group {@code g} against activation rows {@code i..i+3}, to {@code sc[po + k·R..]}. */
-    private void lane4Q8(Q8Rows a, int i, int g, int m, float[] sc, int po) {
+    /** As {@link#laneQ8} for Q6_K: the exact scaled sum per super-block, then {@code fma(d_x·d, Σ, acc)}. */
+    private void laneQ6(Q8Rows a, int i0, int i, int g, int m, float[] wf, float[] xf, float[] parts, int po) {
+        int cols = 32 * blocks;
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        int[] xp = a.adjacent;
-        int step = a.blocks * 16, p0 = i * step + 2 * m, p1 = p0 + step, p2 = p1 + step, p3 = p2 + step;
-        for (int b = 0; b < blocks; b++) {
-            int at = (g * blocks + b) * BLOCK_BYTES + 2 * m * CHUNK, q = 16 * b;
-            ShortVector w0 = (ShortVector) ByteVector.fromArray(BH, qs, at).convertShape(B2S, S, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromArray(BH, qs, at + CHUNK).convertShape(B2S, S, 0);
-            IntVector p;
-            p = w0.mul(IntVector.broadcast(I, xp[p0 + q]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I, xp[p0 + q + 1]).reinterpretAsShorts())).reinterpretAsInts();
-            c0 = ((FloatVector) p.lanewise(ASHR, 16).add(p.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, sc, (4 * b) * R), c0);
-            p = w0.mul(IntVector.broadcast(I, xp[p1 + q]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I, xp[p1 + q + 1]).reinterpretAsShorts())).reinterpretAsInts();
-            c1 = ((FloatVector) p.lanewise(ASHR, 16).add(p.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, sc, (4 * b + 1) * R), c1);
-            p = w0.mul(IntVector.broadcast(I, xp[p2 + q]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I, xp[p2 + q + 1]).reinterpretAsShorts())).reinterpretAsInts();
-            c2 = ((FloatVector) p.lanewise(ASHR, 16).add(p.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, sc, (4 * b + 2) * R), c2);
-            p = w0.mul(IntVector.broadcast(I, xp[p3 + q]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I, xp[p3 + q + 1]).reinterpretAsShorts())).reinterpretAsInts();
-            c3 = ((FloatVector) p.lanewise(ASHR, 16).add(p.lanewise(LSHL, 16).lanewise(ASHR, 16)).convert(I2F, 0)).fma(FloatVector.fromArray(F, sc, (4 * b + 3) * R), c3);
-        }
-        c0.intoArray(sc, po);
-        c1.intoArray(sc, po + R);
-        c2.intoArray(sc, po + 2 * R);
-        c3.intoArray(sc, po + 3 * R);
-    }
-
-    /** As {@link #lane4Q8} for Q6_K: scaled integer sums per super-block, one FMA each. */
-    private void lane4Q6(Q8Rows a, int i, int g, int m, float[] sc, int po) {
-        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        int[] xp = a.adjacent;
-        int step = a.blocks * 16, p0 = i * step + 2 * m, p1 = p0 + step, p2 = p1 + step, p3 = p2 + step;
+        int x0 = i * cols + 4 * m, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
+        int bs = a.blockStride, d0 = (i0 + i) * bs, d1 = d0 + bs, d2 = d1 + bs, d3 = d2 + bs;
+        float[] ad = a.d;
         for (int sb = 0; sb < blocks / 8; sb++) {
             FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
             for (int b = 8 * sb; b < 8 * sb + 8; b++) {
-                int at = (g * blocks + b) * BLOCK_BYTES + 2 * m * CHUNK, q = 16 * b;
-                FloatVector h = (FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, halfScales, 2 * (g * blocks + b) * R + (m >> 2) * R)
-                        .convertShape(VectorOperators.B2I, I, 0).convert(I2F, 0);
-                ShortVector w0 = (ShortVector) ByteVector.fromArray(BH, qs, at).convertShape(B2S, S, 0);
-                ShortVector w1 = (ShortVector) ByteVector.fromArray(BH, qs, at + CHUNK).convertShape(B2S, S, 0);
-                IntVector p;
-                p = w0.mul(IntVector.broadcast(I, xp[p0 + q]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I, xp[p0 + q + 1]).reinterpretAsShorts())).reinterpretAsInts();
-                s0 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(h, s0);
-                p = w0.mul(IntVector.broadcast(I, xp[p1 + q]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I, xp[p1 + q + 1]).reinterpretAsShorts())).reinterpretAsInts();
-                s1 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(h, s1);
-                p = w0.mul(IntVector.broadcast(I, xp[p2 + q]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I, xp[p2 + q + 1]).reinterpretAsShorts())).reinterpretAsInts();
-                s2 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(h, s2);
-                p = w0.mul(IntVector.broadcast(I, xp[p3 + q]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(I, xp[p3 + q + 1]).reinterpretAsShorts())).reinterpretAsInts();
-                s3 = ((FloatVector) p.add(p.lanewise(LSHL, 16)).lanewise(ASHR, 16).convert(I2F, 0)).fma(h, s3);
+                int e = 32 * b, w = (e + 4 * m) * R;
+                FloatVector wa = FloatVector.fromArray(F, wf, w), wb = FloatVector.fromArray(F, wf, w + R);
+                FloatVector wc = FloatVector.fromArray(F, wf, w + 2 * R), wd = FloatVector.fromArray(F, wf, w + 3 * R);
+                s0 = wd.fma(FloatVector.broadcast(F, xf[x0 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x0 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x0 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x0 + e]), s0))));
+                s1 = wd.fma(FloatVector.broadcast(F, xf[x1 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x1 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x1 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x1 + e]), s1))));
+                s2 = wd.fma(FloatVector.broadcast(F, xf[x2 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x2 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x2 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x2 + e]), s2))));
+                s3 = wd.fma(FloatVector.broadcast(F, xf[x3 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x3 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x3 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x3 + e]), s3))));
             }
-            c0 = s0.fma(FloatVector.fromArray(F, sc, (4 * sb) * R), c0);
-            c1 = s1.fma(FloatVector.fromArray(F, sc, (4 * sb + 1) * R), c1);
-            c2 = s2.fma(FloatVector.fromArray(F, sc, (4 * sb + 2) * R), c2);
-            c3 = s3.fma(FloatVector.fromArray(F, sc, (4 * sb + 3) * R), c3);
+            FloatVector sd = FloatVector.fromArray(F, superD, (g * blocks / 8 + sb) * R);
+            c0 = s0.fma(sd.mul(ad[d0 + 8 * sb]), c0);
+            c1 = s1.fma(sd.mul(ad[d1 + 8 * sb]), c1);
+            c2 = s2.fma(sd.mul(ad[d2 + 8 * sb]), c2);
+            c3 = s3.fma(sd.mul(ad[d3 + 8 * sb]), c3);
         }
-        c0.intoArray(sc, po);
-        c1.intoArray(sc, po + R);
-        c2.intoArray(sc, po + 2 * R);
-        c3.intoArray(sc, po + 3 * R);
+        c0.intoArray(parts, po);
+        c1.intoArray(parts, po + 1 * R);
+        c2.intoArray(parts, po + 2 * R);
+        c3.intoArray(parts, po + 3 * R);
     }
 
-    /** llama.cpp's sum of the 8 lanes left at {@code sc[parts + (4m + k)·R..]}, for activation row {@code k} of the tile. */
-    private static void finish4(float[] sc, int parts, float[] out, int o, int stride, int valid) {
-        for (int k = 0; k < 4; k++) {
-            int at = parts + k * R;
-            FloatVector r = FloatVector.fromArray(F, sc, at).add(FloatVector.fromArray(F, sc, at + 16 * R))
-                    .add(FloatVector.fromArray(F, sc, at + 8 * R).add(FloatVector.fromArray(F, sc, at + 24 * R)))
-                    .add(FloatVector.fromArray(F, sc, at + 4 * R).add(FloatVector.fromArray(F, sc, at + 20 * R))
-                            .add(FloatVector.fromArray(F, sc, at + 12 * R).add(FloatVector.fromArray(F, sc, at + 28 * R))));
+    /** llama.cpp's sum of the 8 lanes left at {@code parts[p + (TILE·m + k)·R..]}, for activation row {@code k} of the tile. */
+    private static void finish(float[] parts, int p, float[] out, int o, int stride, int valid) {
+        for (int k = 0; k < TILE; k++) {
+            int at = p + k * R, l = TILE * R;
+            FloatVector r = FloatVector.fromArray(F, parts, at).add(FloatVector.fromArray(F, parts, at + 4 * l))
+                    .add(FloatVector.fromArray(F, parts, at + 2 * l).add(FloatVector.fromArray(F, parts, at + 6 * l)))
+                    .add(FloatVector.fromArray(F, parts, at + l).add(FloatVector.fromArray(F, parts, at + 5 * l))
+                            .add(FloatVector.fromArray(F, parts, at + 3 * l).add(FloatVector.fromArray(F, parts, at + 7 * l))));
             if (valid == R) r.intoArray(out, o + k * stride);
             else r.intoArray(out, o + k * stride, F.indexInRange(0, valid));
         }
