@@ -250,11 +250,11 @@ final class Q8Weight implements PackedWeight {
         else r.intoArray(out, o, F.indexInRange(0, valid));
     }
 
-    // ---- batched (prefill) path: tiles of 4 activation rows, one llama.cpp lane at a time ----
+    // ---- batched (prefill) path: tiles of 8 activation rows, one llama.cpp lane at a time ----
 
     /** Activation rows per block of the batched loop: their codes as floats (8 KB per row at 2048 columns) stay in L2. */
     private static final int ACT_BLOCK = 64;
-    private static final int TILE = 4;
+    private static final int TILE = 8;
 
     /**
      * Per block of activation rows, their codes as floats; per row group, its codes as floats
@@ -334,9 +334,9 @@ final class Q8Weight implements PackedWeight {
      */
     private void laneQ8(Q8Rows a, int i0, int i, int g, int m, float[] wf, float[] xf, float[] parts, int po) {
         int cols = 32 * blocks;
-        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        int x0 = i * cols + 4 * m, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        int bs = a.blockStride, d0 = (i0 + i) * bs, d1 = d0 + bs, d2 = d1 + bs, d3 = d2 + bs;
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        int x0 = i * cols + 4 * m, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols, x6 = x5 + cols, x7 = x6 + cols;
+        int bs = a.blockStride, d0 = (i0 + i) * bs, d1 = d0 + bs, d2 = d1 + bs, d3 = d2 + bs, d4 = d3 + bs, d5 = d4 + bs, d6 = d5 + bs, d7 = d6 + bs;
         float[] ad = a.d;
         for (int b = 0; b < blocks; b++) {
             FloatVector dw = Half.load(dh, (g * blocks + b) * R);
@@ -351,22 +351,34 @@ final class Q8Weight implements PackedWeight {
                     .fma(dw.mul(ad[d2 + b]), c2);
             c3 = wd.fma(FloatVector.broadcast(F, xf[x3 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x3 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x3 + e + 1]), wa.mul(xf[x3 + e]))))
                     .fma(dw.mul(ad[d3 + b]), c3);
+            c4 = wd.fma(FloatVector.broadcast(F, xf[x4 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x4 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x4 + e + 1]), wa.mul(xf[x4 + e]))))
+                    .fma(dw.mul(ad[d4 + b]), c4);
+            c5 = wd.fma(FloatVector.broadcast(F, xf[x5 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x5 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x5 + e + 1]), wa.mul(xf[x5 + e]))))
+                    .fma(dw.mul(ad[d5 + b]), c5);
+            c6 = wd.fma(FloatVector.broadcast(F, xf[x6 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x6 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x6 + e + 1]), wa.mul(xf[x6 + e]))))
+                    .fma(dw.mul(ad[d6 + b]), c6);
+            c7 = wd.fma(FloatVector.broadcast(F, xf[x7 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x7 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x7 + e + 1]), wa.mul(xf[x7 + e]))))
+                    .fma(dw.mul(ad[d7 + b]), c7);
         }
         c0.intoArray(parts, po);
         c1.intoArray(parts, po + 1 * R);
         c2.intoArray(parts, po + 2 * R);
         c3.intoArray(parts, po + 3 * R);
+        c4.intoArray(parts, po + 4 * R);
+        c5.intoArray(parts, po + 5 * R);
+        c6.intoArray(parts, po + 6 * R);
+        c7.intoArray(parts, po + 7 * R);
     }
 
     /** As {@link#laneQ8} for Q6_K: the exact scaled sum per super-block, then {@code fma(d_x·d, Σ, acc)}. */
     private void laneQ6(Q8Rows a, int i0, int i, int g, int m, float[] wf, float[] xf, float[] parts, int po) {
         int cols = 32 * blocks;
-        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0;
-        int x0 = i * cols + 4 * m, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols;
-        int bs = a.blockStride, d0 = (i0 + i) * bs, d1 = d0 + bs, d2 = d1 + bs, d3 = d2 + bs;
+        FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+        int x0 = i * cols + 4 * m, x1 = x0 + cols, x2 = x1 + cols, x3 = x2 + cols, x4 = x3 + cols, x5 = x4 + cols, x6 = x5 + cols, x7 = x6 + cols;
+        int bs = a.blockStride, d0 = (i0 + i) * bs, d1 = d0 + bs, d2 = d1 + bs, d3 = d2 + bs, d4 = d3 + bs, d5 = d4 + bs, d6 = d5 + bs, d7 = d6 + bs;
         float[] ad = a.d;
         for (int sb = 0; sb < blocks / 8; sb++) {
-            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0;
+            FloatVector s0 = FloatVector.zero(F), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
             for (int b = 8 * sb; b < 8 * sb + 8; b++) {
                 int e = 32 * b, w = (e + 4 * m) * R;
                 FloatVector wa = FloatVector.fromArray(F, wf, w), wb = FloatVector.fromArray(F, wf, w + R);
@@ -375,17 +387,29 @@ final class Q8Weight implements PackedWeight {
                 s1 = wd.fma(FloatVector.broadcast(F, xf[x1 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x1 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x1 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x1 + e]), s1))));
                 s2 = wd.fma(FloatVector.broadcast(F, xf[x2 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x2 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x2 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x2 + e]), s2))));
                 s3 = wd.fma(FloatVector.broadcast(F, xf[x3 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x3 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x3 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x3 + e]), s3))));
+                s4 = wd.fma(FloatVector.broadcast(F, xf[x4 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x4 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x4 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x4 + e]), s4))));
+                s5 = wd.fma(FloatVector.broadcast(F, xf[x5 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x5 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x5 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x5 + e]), s5))));
+                s6 = wd.fma(FloatVector.broadcast(F, xf[x6 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x6 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x6 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x6 + e]), s6))));
+                s7 = wd.fma(FloatVector.broadcast(F, xf[x7 + e + 3]), wc.fma(FloatVector.broadcast(F, xf[x7 + e + 2]), wb.fma(FloatVector.broadcast(F, xf[x7 + e + 1]), wa.fma(FloatVector.broadcast(F, xf[x7 + e]), s7))));
             }
             FloatVector sd = FloatVector.fromArray(F, superD, (g * blocks / 8 + sb) * R);
             c0 = s0.fma(sd.mul(ad[d0 + 8 * sb]), c0);
             c1 = s1.fma(sd.mul(ad[d1 + 8 * sb]), c1);
             c2 = s2.fma(sd.mul(ad[d2 + 8 * sb]), c2);
             c3 = s3.fma(sd.mul(ad[d3 + 8 * sb]), c3);
+            c4 = s4.fma(sd.mul(ad[d4 + 8 * sb]), c4);
+            c5 = s5.fma(sd.mul(ad[d5 + 8 * sb]), c5);
+            c6 = s6.fma(sd.mul(ad[d6 + 8 * sb]), c6);
+            c7 = s7.fma(sd.mul(ad[d7 + 8 * sb]), c7);
         }
         c0.intoArray(parts, po);
         c1.intoArray(parts, po + 1 * R);
         c2.intoArray(parts, po + 2 * R);
         c3.intoArray(parts, po + 3 * R);
+        c4.intoArray(parts, po + 4 * R);
+        c5.intoArray(parts, po + 5 * R);
+        c6.intoArray(parts, po + 6 * R);
+        c7.intoArray(parts, po + 7 * R);
     }
 
     /** llama.cpp's sum of the 8 lanes left at {@code parts[p + (TILE·m + k)·R..]}, for activation row {@code k} of the tile. */
