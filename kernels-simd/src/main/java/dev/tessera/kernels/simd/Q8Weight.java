@@ -38,10 +38,10 @@ import static jdk.incubator.vector.VectorOperators.LSHL;
  * partial sum of a super-block stays below 2^24, so this is the exact integer sum) and does the FMA
  * with {@code d_x·d} once per super-block.
  *
- * <p>Batches of {@link FloatGemm#MIN_BATCH} or more take 4 activation rows at a time and one
- * llama.cpp lane at a time: each loaded weight chunk serves the 4 rows, the per-block scales are
- * formed once per tile in scratch, and the group's weights (a few tens of KB) stay in cache across
- * the 8 lane passes.
+ * <p>Batches of {@link FloatGemm#MIN_BATCH} or more decode each row group's codes to floats once
+ * (Q6_K's with their scales folded in) and the activation codes to floats once per block of rows,
+ * then take 8 activation rows and one llama.cpp lane at a time: every weight vector loaded serves
+ * the 8 rows, and the lane's integer sums come out of float FMAs exactly (all below 2^24).
  */
 final class Q8Weight implements PackedWeight {
     /** Rows per interleaved group. */
@@ -258,7 +258,7 @@ final class Q8Weight implements PackedWeight {
 
     /**
      * Per block of activation rows, their codes as floats; per row group, its codes as floats
-     * (Q6_K: times their 8-bit scales); then per tile of {@link#TILE} activation rows and llama.cpp
+     * (Q6_K: times their 8-bit scales); then per tile of {@link #TILE} activation rows and llama.cpp
      * lane, one pass over the blocks. Every product and partial sum of a lane is an integer below
      * 2^24, so float FMAs give the exact integer sums that llama.cpp converts, in any order; the
      * scaling FMAs then follow its order. Rows left over from the tiles take the one-row kernel.
@@ -330,7 +330,7 @@ final class Q8Weight implements PackedWeight {
     /**
      * Lane {@code m} of group {@code g} against activation rows {@code i0 + i ..} (their float codes at
      * {@code xf[(i + k)·cols..]}): per block the exact 4-product sum, then llama.cpp's
-     * {@code fma(d_w·d_x, Σ, acc)}; the {@link#TILE} accumulators go to {@code parts[po + k·R..]}.
+     * {@code fma(d_w·d_x, Σ, acc)}; the {@link #TILE} accumulators go to {@code parts[po + k·R..]}.
      */
     private void laneQ8(Q8Rows a, int i0, int i, int g, int m, float[] wf, float[] xf, float[] parts, int po) {
         int cols = 32 * blocks;
@@ -370,7 +370,7 @@ final class Q8Weight implements PackedWeight {
         c7.intoArray(parts, po + 7 * R);
     }
 
-    /** As {@link#laneQ8} for Q6_K: the exact scaled sum per super-block, then {@code fma(d_x·d, Σ, acc)}. */
+    /** As {@link #laneQ8} for Q6_K: the exact scaled sum per super-block, then {@code fma(d_x·d, Σ, acc)}. */
     private void laneQ6(Q8Rows a, int i0, int i, int g, int m, float[] wf, float[] xf, float[] parts, int po) {
         int cols = 32 * blocks;
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
