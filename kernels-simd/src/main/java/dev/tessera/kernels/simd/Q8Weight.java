@@ -129,22 +129,27 @@ final class Q8Weight implements PackedWeight {
             batched(a, n, r0 / R, g1, r1, out, outOffset, outRows, scratch);
             return;
         }
+        float[] tmp = scratch.scales(R);
         for (int g = r0 / R; g < g1; g++) {
-            for (int i = 0; i < n; i++) group(a, i, g, out, outOffset + i * outRows + g * R, Math.min(R, r1 - g * R));
+            for (int i = 0; i < n; i++) group(a, i, g, out, outOffset + i * outRows + g * R, Math.min(R, r1 - g * R), tmp, 0);
         }
     }
 
-    /** The {@code R} rows of group {@code g} against activation row {@code i}; stores the first {@code valid}. */
-    private void group(Q8Rows a, int i, int g, float[] out, int o, int valid) {
-        if (dh != null) groupQ8(a, i, g, out, o, valid);
-        else groupQ6(a, i, g, out, o, valid);
+    /**
+     * The {@code R} rows of group {@code g} against activation row {@code i}; stores the first
+     * {@code valid}, a partial group through {@code tmp[t..t+R)} (a masked store would grow the
+     * kernels' compiled graphs, and C2 gives up inlining vector operations in graphs too large).
+     */
+    private void group(Q8Rows a, int i, int g, float[] out, int o, int valid, float[] tmp, int t) {
+        if (dh != null) groupQ8(a, i, g, out, o, valid, tmp, t);
+        else groupQ6(a, i, g, out, o, valid, tmp, t);
     }
 
     // The lane code below is written out and calls no helper of ours that takes or returns vectors:
     // a call C2 leaves out of line (it stops inlining once a method has grown large) boxes them,
     // which allocates per block. Vector API calls are always inlined.
 
-    private void groupQ8(Q8Rows a, int i, int g, float[] out, int o, int valid) {
+    private void groupQ8(Q8Rows a, int i, int g, float[] out, int o, int valid, float[] tmp, int t) {
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
         int[] xp = a.adjacent;
         int px = i * a.blocks * 16, db = i * a.blockStride;
@@ -187,10 +192,13 @@ final class Q8Weight implements PackedWeight {
         }
         FloatVector r = c0.add(c4).add(c2.add(c6)).add(c1.add(c5).add(c3.add(c7)));
         if (valid == R) r.intoArray(out, o);
-        else r.intoArray(out, o, F.indexInRange(0, valid));
+        else {
+            r.intoArray(tmp, t);
+            System.arraycopy(tmp, t, out, o, valid);
+        }
     }
 
-    private void groupQ6(Q8Rows a, int i, int g, float[] out, int o, int valid) {
+    private void groupQ6(Q8Rows a, int i, int g, float[] out, int o, int valid, float[] tmp, int t) {
         FloatVector c0 = FloatVector.zero(F), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
         int[] xp = a.adjacent;
         int px = i * a.blocks * 16, db = i * a.blockStride;
@@ -247,7 +255,10 @@ final class Q8Weight implements PackedWeight {
         }
         FloatVector r = c0.add(c4).add(c2.add(c6)).add(c1.add(c5).add(c3.add(c7)));
         if (valid == R) r.intoArray(out, o);
-        else r.intoArray(out, o, F.indexInRange(0, valid));
+        else {
+            r.intoArray(tmp, t);
+            System.arraycopy(tmp, t, out, o, valid);
+        }
     }
 
     // ---- batched (prefill) path: tiles of 8 activation rows, one llama.cpp lane at a time ----
@@ -266,7 +277,7 @@ final class Q8Weight implements PackedWeight {
     private void batched(Q8Rows a, int n, int g0, int g1, int r1, float[] out, int outOffset, int outRows, Scratch scratch) {
         int cols = 32 * blocks;
         float[] wf = scratch.tile(cols * R);
-        float[] xf = scratch.scales(ACT_BLOCK * cols + 8 * TILE * R);
+        float[] xf = scratch.scales(ACT_BLOCK * cols + 9 * TILE * R);
         int parts = ACT_BLOCK * cols;
         for (int i0 = 0; i0 < n; i0 += ACT_BLOCK) {
             int i1 = Math.min(n, i0 + ACT_BLOCK);
@@ -280,9 +291,9 @@ final class Q8Weight implements PackedWeight {
                         if (dh != null) laneQ8(a, i0, i - i0, g, m, wf, xf, xf, parts + m * TILE * R);
                         else laneQ6(a, i0, i - i0, g, m, wf, xf, xf, parts + m * TILE * R);
                     }
-                    finish(xf, parts, out, outOffset + i * outRows + g * R, outRows, valid);
+                    finish(xf, parts, out, outOffset + i * outRows + g * R, outRows, valid, parts + 8 * TILE * R);
                 }
-                for (; i < i1; i++) group(a, i, g, out, outOffset + i * outRows + g * R, valid);
+                for (; i < i1; i++) group(a, i, g, out, outOffset + i * outRows + g * R, valid, xf, parts + 8 * TILE * R);
             }
         }
     }
@@ -412,8 +423,9 @@ final class Q8Weight implements PackedWeight {
         c7.intoArray(parts, po + 7 * R);
     }
 
-    /** llama.cpp's sum of the 8 lanes left at {@code parts[p + (TILE·m + k)·R..]}, for activation row {@code k} of the tile. */
-    private static void finish(float[] parts, int p, float[] out, int o, int stride, int valid) {
+    /** llama.cpp's sum of the 8 lanes left at {@code parts[p + (TILE·m + k)·R..]}, for activation row {@code k} of the tile
+     * (a partial group through {@code parts[t..t+R)}). */
+    private static void finish(float[] parts, int p, float[] out, int o, int stride, int valid, int t) {
         for (int k = 0; k < TILE; k++) {
             int at = p + k * R, l = TILE * R;
             FloatVector r = FloatVector.fromArray(F, parts, at).add(FloatVector.fromArray(F, parts, at + 4 * l))
@@ -421,7 +433,10 @@ final class Q8Weight implements PackedWeight {
                     .add(FloatVector.fromArray(F, parts, at + l).add(FloatVector.fromArray(F, parts, at + 5 * l))
                             .add(FloatVector.fromArray(F, parts, at + 3 * l).add(FloatVector.fromArray(F, parts, at + 7 * l))));
             if (valid == R) r.intoArray(out, o + k * stride);
-            else r.intoArray(out, o + k * stride, F.indexInRange(0, valid));
+            else {
+                r.intoArray(parts, t);
+                System.arraycopy(parts, t, out, o + k * stride, valid);
+            }
         }
     }
 }
