@@ -119,25 +119,32 @@ final class Q4Weight implements PackedWeight {
                      Scratch scratch) {
         if (r0 % R != 0) throw new IllegalStateException("row range must start at a multiple of " + R + ": " + r0);
         int g1 = (r1 + R - 1) / R;
+        float[] lanes = scratch.scales(LANES);
         if (n >= FloatGemm.MIN_BATCH) {
-            batched(a, n, r0 / R, g1, r1, out, outOffset, outRows, scratch);
+            batched(a, n, r0 / R, g1, r1, out, outOffset, outRows, scratch.sums(4 * sumsPerRow()), lanes);
             return;
         }
         for (int g = r0 / R; g < g1; g++) {
-            for (int i = 0; i < n; i++) group(a, i, g, out, outOffset + i * outRows + g * R, Math.min(R, r1 - g * R));
+            for (int i = 0; i < n; i++) group(a, i, g, out, outOffset + i * outRows + g * R, Math.min(R, r1 - g * R), lanes);
         }
     }
 
     /** The {@code R} rows of group {@code g} against activation row {@code i}; stores the first {@code valid}. */
-    private void group(Q8Rows a, int i, int g, float[] out, int o, int valid) {
+    private void group(Q8Rows a, int i, int g, float[] out, int o, int valid, float[] lanes) {
         if (repacked) groupQ40(a, i, g, out, o, valid);
-        else if (kd != null) groupQ4K(a, i, g, out, o, valid);
-        else groupBlock32(a, i, g, out, o, valid);
+        else if (kd != null) groupQ4K(a, i, g, out, o, valid, lanes);
+        else groupBlock32(a, i, g, out, o, valid, lanes);
     }
 
-    // One method per float order, each with its chunk sums written out: vectors cross no call
-    // boundary other than the tiny helpers, since a call C2 leaves out of line (a large compiled
-    // callee) boxes the vectors it returns, which allocates per block.
+    // One method per float order with its integer sums written out in loops: vectors cross no call
+    // boundary other than tiny helpers, since a call C2 leaves out of line boxes the vectors it
+    // returns, which allocates; and unrolled Vector API code soon exceeds C2's inlining node budget.
+    // So the 8 llama.cpp lanes (and Q4_K's 4 min lanes) live in the float array {@code lanes}
+    // ({@link #LANES} floats: 8 lane vectors at {@link #ACC}, 4 extra at {@link #EXTRA}, 8 block
+    // scales at {@link #SCALES}), loaded and stored once per lane and 8 blocks.
+
+    private static final int F = Lanes.FLOATS;
+    private static final int ACC = 0, EXTRA = 8 * F, SCALES = 12 * F, LANES = 20 * F;
 
     /** Repacked Q4_0: per block the signed integer sum, one FMA per row. */
     private void groupQ40(Q8Rows a, int i, int g, float[] out, int o, int valid) {
@@ -154,123 +161,116 @@ final class Q4Weight implements PackedWeight {
                 ShortVector xm = IntVector.broadcast(Lanes.I, pairs[pp + 2 * k + 1]).reinterpretAsShorts();
                 s = s.add(w.mul(x0)).add(w.lanewise(VectorOperators.LSHR, 4).mul(xm));
             }
-            FloatVector sum = signedBlockSum(s.reinterpretAsInts(), codeSums[db + b]);
+            // the two 16-bit sums per row may total more than 16 bits: widened apart
+            IntVector si = s.reinterpretAsInts();
+            FloatVector sum = (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * codeSums[db + b]).convert(VectorOperators.I2F, 0);
             acc = sum.fma(Half.load(dh, (g * blocks + b) * R).mul(a.d[db + b]), acc);
         }
         storeRows(acc, out, o, valid);
     }
 
-    /** Q4_0 (not repacked) and Q4_1: 8 lanes of 4 elements per block. */
-    private void groupBlock32(Q8Rows a, int i, int g, float[] out, int o, int valid) {
-        FloatVector a0 = FloatVector.zero(Lanes.F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, summs = a0;
+    /** Q4_0 (not repacked) and Q4_1: lane {@code m} of every block is its chunk {@code m}. */
+    private void groupBlock32(Q8Rows a, int i, int g, float[] out, int o, int valid, float[] lanes) {
+        java.util.Arrays.fill(lanes, 0, SCALES, 0f);
+        FloatVector summs = FloatVector.zero(Lanes.F);
         int pb = i * a.blocks * 16, mb = i * a.blocks * 8, db = i * a.blockStride;
-        int[] pairs = a.pairs, m8 = dh != null ? a.minus8 : null;
-        for (int b = 0; b < blocks; b++) {
-            int base = (g * blocks + b) * 8 * CHUNK, pp = pb + 16 * b, mp = mb + 8 * b, slot = (g * blocks + b) * R;
-            FloatVector d = (dh != null ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot)).mul(a.d[db + b]);
-            a0 = d.fma(lane(qs, base, pairs, pp, m8, mp), a0);
-            a1 = d.fma(lane(qs, base + CHUNK, pairs, pp + 2, m8, mp + 1), a1);
-            a2 = d.fma(lane(qs, base + 2 * CHUNK, pairs, pp + 4, m8, mp + 2), a2);
-            a3 = d.fma(lane(qs, base + 3 * CHUNK, pairs, pp + 6, m8, mp + 3), a3);
-            a4 = d.fma(lane(qs, base + 4 * CHUNK, pairs, pp + 8, m8, mp + 4), a4);
-            a5 = d.fma(lane(qs, base + 5 * CHUNK, pairs, pp + 10, m8, mp + 5), a5);
-            a6 = d.fma(lane(qs, base + 6 * CHUNK, pairs, pp + 12, m8, mp + 6), a6);
-            a7 = d.fma(lane(qs, base + 7 * CHUNK, pairs, pp + 14, m8, mp + 7), a7);
-            if (offsets != null) summs = summs.add(FloatVector.fromArray(Lanes.F, offsets, slot).mul(a.s[db + b]));
+        int[] pairs = a.pairs, m8 = a.minus8;
+        boolean signed = dh != null;
+        for (int b0 = 0; b0 < blocks; b0 += 8) {
+            int nb = Math.min(8, blocks - b0);
+            for (int t = 0; t < nb; t++) {
+                int b = b0 + t, slot = (g * blocks + b) * R;
+                (signed ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot)).mul(a.d[db + b]).intoArray(lanes, SCALES + t * F);
+                if (!signed) summs = summs.add(FloatVector.fromArray(Lanes.F, offsets, slot).mul(a.s[db + b]));
+            }
+            for (int m = 0; m < 8; m++) {
+                FloatVector acc = FloatVector.fromArray(Lanes.F, lanes, ACC + m * F);
+                for (int t = 0; t < nb; t++) {
+                    int b = b0 + t, pp = pb + 16 * b + 2 * m;
+                    ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, (g * blocks + b) * 8 * CHUNK + m * CHUNK)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
+                    ShortVector s = w.mul(IntVector.broadcast(Lanes.I, pairs[pp]).reinterpretAsShorts())
+                            .add(w.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(Lanes.I, pairs[pp + 1]).reinterpretAsShorts()));
+                    if (signed) s = s.add(IntVector.broadcast(Lanes.I, m8[mb + 8 * b + m]).reinterpretAsShorts());
+                    // a chunk's two 16-bit sums total at most 16 bits: added in the high half
+                    IntVector si = s.reinterpretAsInts();
+                    FloatVector sum = (FloatVector) si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convert(VectorOperators.I2F, 0);
+                    acc = FloatVector.fromArray(Lanes.F, lanes, SCALES + t * F).fma(sum, acc);
+                }
+                acc.intoArray(lanes, ACC + m * F);
+            }
         }
-        storeRows(hsum(a0, a1, a2, a3, a4, a5, a6, a7).add(summs), out, o, valid);
+        summs.intoArray(lanes, EXTRA);
+        finish(lanes, out, o, valid);
     }
 
-    /** Q4_K: per super-block 8 lanes of integer sums scaled per sub-block, 4 lanes of min terms. */
-    private void groupQ4K(Q8Rows a, int i, int g, float[] out, int o, int valid) {
-        FloatVector a0 = FloatVector.zero(Lanes.F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        FloatVector m0 = a0, m1 = a0, m2 = a0, m3 = a0;
+    /** Q4_K: per super-block, lane {@code m} the scaled integer sum of chunk {@code m} over its 8 sub-blocks; 4 min lanes. */
+    private void groupQ4K(Q8Rows a, int i, int g, float[] out, int o, int valid, float[] lanes) {
+        java.util.Arrays.fill(lanes, 0, SCALES, 0f);
         int pb = i * a.blocks * 16, db = i * a.blockStride;
-        int[] pairs = a.pairs, codeSums = a.codeSums;
+        int[] pairs = a.pairs;
         for (int b0 = 0; b0 < blocks; b0 += 8) {
-            IntVector s0 = IntVector.zero(Lanes.I), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-            for (int b = b0; b < b0 + 8; b++) {
-                int base = (g * blocks + b) * 8 * CHUNK, pp = pb + 16 * b;
-                IntVector sc = ints(kScales, (g * blocks + b) * R);
-                s0 = s0.add(pairSum(chunk(qs, base, pairs[pp], pairs[pp + 1])).mul(sc));
-                s1 = s1.add(pairSum(chunk(qs, base + CHUNK, pairs[pp + 2], pairs[pp + 3])).mul(sc));
-                s2 = s2.add(pairSum(chunk(qs, base + 2 * CHUNK, pairs[pp + 4], pairs[pp + 5])).mul(sc));
-                s3 = s3.add(pairSum(chunk(qs, base + 3 * CHUNK, pairs[pp + 6], pairs[pp + 7])).mul(sc));
-                s4 = s4.add(pairSum(chunk(qs, base + 4 * CHUNK, pairs[pp + 8], pairs[pp + 9])).mul(sc));
-                s5 = s5.add(pairSum(chunk(qs, base + 5 * CHUNK, pairs[pp + 10], pairs[pp + 11])).mul(sc));
-                s6 = s6.add(pairSum(chunk(qs, base + 6 * CHUNK, pairs[pp + 12], pairs[pp + 13])).mul(sc));
-                s7 = s7.add(pairSum(chunk(qs, base + 7 * CHUNK, pairs[pp + 14], pairs[pp + 15])).mul(sc));
+            FloatVector d = FloatVector.fromArray(Lanes.F, kd, (g * blocks / 8 + b0 / 8) * R).mul(a.d[db + b0]);
+            for (int m = 0; m < 8; m++) {
+                IntVector sm = IntVector.zero(Lanes.I);
+                for (int b = b0; b < b0 + 8; b++) {
+                    int pp = pb + 16 * b + 2 * m;
+                    ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, (g * blocks + b) * 8 * CHUNK + m * CHUNK)
+                            .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
+                    IntVector si = w.mul(IntVector.broadcast(Lanes.I, pairs[pp]).reinterpretAsShorts())
+                            .add(w.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(Lanes.I, pairs[pp + 1]).reinterpretAsShorts()))
+                            .reinterpretAsInts();
+                    sm = sm.add(si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .mul(ints(kScales, (g * blocks + b) * R)));
+                }
+                d.fma((FloatVector) sm.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, ACC + m * F))
+                        .intoArray(lanes, ACC + m * F);
             }
-            int superSlot = (g * blocks / 8 + b0 / 8) * R, slot = (g * blocks + b0) * R, cs = db + b0;
-            float dx = a.d[db + b0];
-            FloatVector d = FloatVector.fromArray(Lanes.F, kd, superSlot).mul(dx);
-            FloatVector dmin = FloatVector.fromArray(Lanes.F, kdMin, superSlot).mul(dx);
-            a0 = d.fma(toFloat(s0), a0);
-            a1 = d.fma(toFloat(s1), a1);
-            a2 = d.fma(toFloat(s2), a2);
-            a3 = d.fma(toFloat(s3), a3);
-            a4 = d.fma(toFloat(s4), a4);
-            a5 = d.fma(toFloat(s5), a5);
-            a6 = d.fma(toFloat(s6), a6);
-            a7 = d.fma(toFloat(s7), a7);
-            m0 = dmin.fma(minPair(kMins, slot, codeSums, cs), m0);
-            m1 = dmin.fma(minPair(kMins, slot + 2 * R, codeSums, cs + 2), m1);
-            m2 = dmin.fma(minPair(kMins, slot + 4 * R, codeSums, cs + 4), m2);
-            m3 = dmin.fma(minPair(kMins, slot + 6 * R, codeSums, cs + 6), m3);
+            mins(a, i, g, b0, lanes);
         }
-        storeRows(hsum(a0, a1, a2, a3, a4, a5, a6, a7).add(m0.add(m2).add(m1.add(m3))), out, o, valid);
+        finish(lanes, out, o, valid);
+    }
+
+    /**
+     * Q4_K's min lanes for the super-block at block {@code b0}: lane {@code k} takes
+     * {@code fma(−d_x·dmin_w, m_{2k}·Σx_{2k} + m_{2k+1}·Σx_{2k+1}, ·)}.
+     */
+    private void mins(Q8Rows a, int i, int g, int b0, float[] lanes) {
+        int cs = i * a.blockStride + b0, slot = (g * blocks + b0) * R;
+        int[] codeSums = a.codeSums;
+        FloatVector dmin = FloatVector.fromArray(Lanes.F, kdMin, (g * blocks / 8 + b0 / 8) * R).mul(a.d[cs]);
+        for (int k = 0; k < 4; k++) {
+            IntVector m0 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + 2 * k * R)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+            IntVector m1 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + (2 * k + 1) * R)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+            IntVector p = m0.mul(codeSums[cs + 2 * k]).add(m1.mul(codeSums[cs + 2 * k + 1]));
+            dmin.fma((FloatVector) p.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, EXTRA + k * F))
+                    .intoArray(lanes, EXTRA + k * F);
+        }
+    }
+
+    /**
+     * Stores {@code ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)) + ((e0+e2)+(e1+e3))} of the lanes and extra
+     * lanes (called once per row group, so C2 may keep helpers out of line here: none are called).
+     */
+    private static void finish(float[] lanes, float[] out, int o, int valid) {
+        FloatVector a0 = FloatVector.fromArray(Lanes.F, lanes, ACC), a1 = FloatVector.fromArray(Lanes.F, lanes, ACC + F);
+        FloatVector a2 = FloatVector.fromArray(Lanes.F, lanes, ACC + 2 * F), a3 = FloatVector.fromArray(Lanes.F, lanes, ACC + 3 * F);
+        FloatVector a4 = FloatVector.fromArray(Lanes.F, lanes, ACC + 4 * F), a5 = FloatVector.fromArray(Lanes.F, lanes, ACC + 5 * F);
+        FloatVector a6 = FloatVector.fromArray(Lanes.F, lanes, ACC + 6 * F), a7 = FloatVector.fromArray(Lanes.F, lanes, ACC + 7 * F);
+        FloatVector e0 = FloatVector.fromArray(Lanes.F, lanes, EXTRA), e1 = FloatVector.fromArray(Lanes.F, lanes, EXTRA + F);
+        FloatVector e2 = FloatVector.fromArray(Lanes.F, lanes, EXTRA + 2 * F), e3 = FloatVector.fromArray(Lanes.F, lanes, EXTRA + 3 * F);
+        FloatVector sum = a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7))).add(e0.add(e2).add(e1.add(e3)));
+        if (valid == R) sum.intoArray(out, o);
+        else sum.intoArray(out, o, Lanes.F.indexInRange(0, valid));
     }
 
     private static void storeRows(FloatVector v, float[] out, int o, int valid) {
         if (valid == R) v.intoArray(out, o);
         else v.intoArray(out, o, Lanes.F.indexInRange(0, valid));
-    }
-
-    /** The 8 lanes summed in llama.cpp's pattern. */
-    private static FloatVector hsum(FloatVector a0, FloatVector a1, FloatVector a2, FloatVector a3,
-                                    FloatVector a4, FloatVector a5, FloatVector a6, FloatVector a7) {
-        return a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7)));
-    }
-
-    /**
-     * The chunk at {@code qs[at..]} (4 elements of {@code R} rows) against the activation pair
-     * {@code (x0, xm)}: per row two 16-bit partial sums.
-     */
-    private static ShortVector chunk(byte[] qs, int at, int x0, int xm) {
-        ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, at).convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
-        return w.mul(IntVector.broadcast(Lanes.I, x0).reinterpretAsShorts())
-                .add(w.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(Lanes.I, xm).reinterpretAsShorts()));
-    }
-
-    /** Each row's two 16-bit partial sums added as an int (the total fits in 16 bits: a chunk's). */
-    private static IntVector pairSum(ShortVector s) {
-        IntVector si = s.reinterpretAsInts();
-        return si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
-    }
-
-    /** Lane sum of chunk {@code at} as floats; with {@code m8} (Q4_0) the codes made signed. */
-    private static FloatVector lane(byte[] qs, int at, int[] pairs, int p, int[] m8, int mp) {
-        ShortVector s = chunk(qs, at, pairs[p], pairs[p + 1]);
-        if (m8 != null) s = s.add(IntVector.broadcast(Lanes.I, m8[mp]).reinterpretAsShorts());
-        return toFloat(pairSum(s));
-    }
-
-    /**
-     * A block's two 16-bit sums per row (each up to 30480, so the total may not fit in 16 bits)
-     * added as ints, made signed ({@code − 8·Σx}), as floats.
-     */
-    private static FloatVector signedBlockSum(IntVector si, int codeSum) {
-        return toFloat(si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * codeSum));
-    }
-
-    /** {@code m_j·Σx_j + m_{j+1}·Σx_{j+1}} of sub-blocks {@code j, j+1} (mins at {@code slot}, {@code slot + R}) as floats. */
-    private static FloatVector minPair(byte[] mins, int slot, int[] codeSums, int c) {
-        return toFloat(ints(mins, slot).mul(codeSums[c]).add(ints(mins, slot + R).mul(codeSums[c + 1])));
-    }
-
-    private static FloatVector toFloat(IntVector v) {
-        return (FloatVector) v.convert(VectorOperators.I2F, 0);
     }
 
     /** {@code R} unsigned bytes from {@code src[slot..]} as ints. */
@@ -283,6 +283,11 @@ final class Q4Weight implements PackedWeight {
     /** Activation rows per block of the batched loop: their pairs (4 KB per row at 2048 columns) stay in L2 across the chunk's row groups. */
     private static final int ACT_BLOCK = 32;
 
+    /** Shorts per activation row in the batched path's scratch: per block, for repacked Q4_0, else per chunk. */
+    private int sumsPerRow() {
+        return repacked ? blocks * Lanes.SHORTS : blocks * 8 * Lanes.SHORTS;
+    }
+
     /**
      * The integer kernel of {@link #group}, with each unpacked weight chunk reused for 4 activation
      * rows held in registers. Activation blocks run outermost so that the chunk's row groups and a
@@ -291,9 +296,9 @@ final class Q4Weight implements PackedWeight {
      * method doing both is too large for C2 to inline the Vector API calls into (it then boxes
      * every vector).
      */
-    private void batched(Q8Rows a, int n, int g0, int g1, int r1, float[] out, int outOffset, int outRows, Scratch scratch) {
-        int perRow = repacked ? blocks * Lanes.SHORTS : blocks * 8 * Lanes.SHORTS;
-        short[] sums = scratch.sums(4 * perRow);
+    private void batched(Q8Rows a, int n, int g0, int g1, int r1, float[] out, int outOffset, int outRows, short[] sums,
+                         float[] lanes) {
+        int perRow = sumsPerRow();
         for (int i0 = 0; i0 < n; i0 += ACT_BLOCK) {
             int i1 = Math.min(n, i0 + ACT_BLOCK);
             for (int g = g0; g < g1; g++) {
@@ -307,12 +312,12 @@ final class Q4Weight implements PackedWeight {
                     } else {
                         chunks4(a, i, g, sums, perRow);
                         for (int k = 0; k < 4; k++) {
-                            if (kd != null) scaleQ4K(a, i + k, g, sums, k * perRow, out, o + k * outRows, valid);
-                            else scaleBlock32(a, i + k, g, sums, k * perRow, out, o + k * outRows, valid);
+                            if (kd != null) scaleQ4K(a, i + k, g, sums, k * perRow, out, o + k * outRows, valid, lanes);
+                            else scaleBlock32(a, i + k, g, sums, k * perRow, out, o + k * outRows, valid, lanes);
                         }
                     }
                 }
-                for (; i < i1; i++) group(a, i, g, out, outOffset + i * outRows + g * R, valid);
+                for (; i < i1; i++) group(a, i, g, out, outOffset + i * outRows + g * R, valid, lanes);
             }
         }
     }
@@ -363,10 +368,10 @@ final class Q4Weight implements PackedWeight {
         for (int b = 0; b < blocks; b++) {
             int so = 4 * b * Lanes.SHORTS;
             FloatVector dw = Half.load(dh, (g * blocks + b) * R);
-            acc0 = signedBlockSum(ShortVector.fromArray(Lanes.S, sums, so).reinterpretAsInts(), cs[d0 + b]).fma(dw.mul(ad[d0 + b]), acc0);
-            acc1 = signedBlockSum(ShortVector.fromArray(Lanes.S, sums, so + Lanes.SHORTS).reinterpretAsInts(), cs[d1 + b]).fma(dw.mul(ad[d1 + b]), acc1);
-            acc2 = signedBlockSum(ShortVector.fromArray(Lanes.S, sums, so + 2 * Lanes.SHORTS).reinterpretAsInts(), cs[d2 + b]).fma(dw.mul(ad[d2 + b]), acc2);
-            acc3 = signedBlockSum(ShortVector.fromArray(Lanes.S, sums, so + 3 * Lanes.SHORTS).reinterpretAsInts(), cs[d3 + b]).fma(dw.mul(ad[d3 + b]), acc3);
+            acc0 = widen(sums, so, cs[d0 + b]).fma(dw.mul(ad[d0 + b]), acc0);
+            acc1 = widen(sums, so + Lanes.SHORTS, cs[d1 + b]).fma(dw.mul(ad[d1 + b]), acc1);
+            acc2 = widen(sums, so + 2 * Lanes.SHORTS, cs[d2 + b]).fma(dw.mul(ad[d2 + b]), acc2);
+            acc3 = widen(sums, so + 3 * Lanes.SHORTS, cs[d3 + b]).fma(dw.mul(ad[d3 + b]), acc3);
         }
         storeRows(acc0, out, o, valid);
         storeRows(acc1, out, o + stride, valid);
@@ -374,10 +379,17 @@ final class Q4Weight implements PackedWeight {
         storeRows(acc3, out, o + 3 * stride, valid);
     }
 
+    /** The 16-bit sums at {@code sums[at..]}, each row's two (one int lane) added as ints less {@code 8·codeSum}, as floats. */
+    private static FloatVector widen(short[] sums, int at, int codeSum) {
+        IntVector si = ShortVector.fromArray(Lanes.S, sums, at).reinterpretAsInts();
+        return (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * codeSum).convert(VectorOperators.I2F, 0);
+    }
+
     /**
      * The 16-bit sums of every chunk of group {@code g} against activation rows {@code i..i+3}
-     * (Q4_0's codes made signed): row {@code i + r}'s chunk {@code k} of block {@code b} at
-     * {@code sums[r·perRow + (8b + k)·SHORTS..]}.
+     * (Q4_0's codes made signed): row {@code i + r}'s chunk {@code m} of block {@code b} at
+     * {@code sums[r·perRow + (8b + m)·SHORTS..]}.
      */
     private void chunks4(Q8Rows a, int i, int g, short[] sums, int perRow) {
         int step = a.blocks * 16, mStep = a.blocks * 8;
@@ -385,92 +397,78 @@ final class Q4Weight implements PackedWeight {
         int n0 = i * mStep, n1 = n0 + mStep, n2 = n1 + mStep, n3 = n2 + mStep;
         int[] pairs = a.pairs, m8 = a.minus8;
         boolean signed = dh != null;
-        for (int b = 0; b < blocks; b++) {
-            int base = (g * blocks + b) * 8 * CHUNK;
-            for (int k = 0; k < 8; k++) {
-                ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, base + k * CHUNK)
-                        .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
-                ShortVector wh = w.lanewise(VectorOperators.LSHR, 4);
-                int q = 16 * b + 2 * k, m = 8 * b + k, at = (8 * b + k) * Lanes.SHORTS;
-                ShortVector s0 = w.mul(IntVector.broadcast(Lanes.I, pairs[p0 + q]).reinterpretAsShorts())
-                        .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p0 + q + 1]).reinterpretAsShorts()));
-                ShortVector s1 = w.mul(IntVector.broadcast(Lanes.I, pairs[p1 + q]).reinterpretAsShorts())
-                        .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p1 + q + 1]).reinterpretAsShorts()));
-                ShortVector s2 = w.mul(IntVector.broadcast(Lanes.I, pairs[p2 + q]).reinterpretAsShorts())
-                        .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p2 + q + 1]).reinterpretAsShorts()));
-                ShortVector s3 = w.mul(IntVector.broadcast(Lanes.I, pairs[p3 + q]).reinterpretAsShorts())
-                        .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p3 + q + 1]).reinterpretAsShorts()));
-                if (signed) {
-                    s0 = s0.add(IntVector.broadcast(Lanes.I, m8[n0 + m]).reinterpretAsShorts());
-                    s1 = s1.add(IntVector.broadcast(Lanes.I, m8[n1 + m]).reinterpretAsShorts());
-                    s2 = s2.add(IntVector.broadcast(Lanes.I, m8[n2 + m]).reinterpretAsShorts());
-                    s3 = s3.add(IntVector.broadcast(Lanes.I, m8[n3 + m]).reinterpretAsShorts());
-                }
-                s0.intoArray(sums, at);
-                s1.intoArray(sums, perRow + at);
-                s2.intoArray(sums, 2 * perRow + at);
-                s3.intoArray(sums, 3 * perRow + at);
+        for (int c = 0; c < 8 * blocks; c++) {
+            ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, (g * blocks * 8 + c) * CHUNK)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
+            ShortVector wh = w.lanewise(VectorOperators.LSHR, 4);
+            int q = 2 * c, at = c * Lanes.SHORTS;
+            ShortVector s0 = w.mul(IntVector.broadcast(Lanes.I, pairs[p0 + q]).reinterpretAsShorts())
+                    .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p0 + q + 1]).reinterpretAsShorts()));
+            ShortVector s1 = w.mul(IntVector.broadcast(Lanes.I, pairs[p1 + q]).reinterpretAsShorts())
+                    .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p1 + q + 1]).reinterpretAsShorts()));
+            ShortVector s2 = w.mul(IntVector.broadcast(Lanes.I, pairs[p2 + q]).reinterpretAsShorts())
+                    .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p2 + q + 1]).reinterpretAsShorts()));
+            ShortVector s3 = w.mul(IntVector.broadcast(Lanes.I, pairs[p3 + q]).reinterpretAsShorts())
+                    .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p3 + q + 1]).reinterpretAsShorts()));
+            if (signed) {
+                s0 = s0.add(IntVector.broadcast(Lanes.I, m8[n0 + c]).reinterpretAsShorts());
+                s1 = s1.add(IntVector.broadcast(Lanes.I, m8[n1 + c]).reinterpretAsShorts());
+                s2 = s2.add(IntVector.broadcast(Lanes.I, m8[n2 + c]).reinterpretAsShorts());
+                s3 = s3.add(IntVector.broadcast(Lanes.I, m8[n3 + c]).reinterpretAsShorts());
             }
+            s0.intoArray(sums, at);
+            s1.intoArray(sums, perRow + at);
+            s2.intoArray(sums, 2 * perRow + at);
+            s3.intoArray(sums, 3 * perRow + at);
         }
     }
 
     /** {@link #groupBlock32} of activation row {@code i} from its chunk sums at {@code sums[at..]}. */
-    private void scaleBlock32(Q8Rows a, int i, int g, short[] sums, int at, float[] out, int o, int valid) {
-        FloatVector a0 = FloatVector.zero(Lanes.F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, summs = a0;
+    private void scaleBlock32(Q8Rows a, int i, int g, short[] sums, int at, float[] out, int o, int valid, float[] lanes) {
+        java.util.Arrays.fill(lanes, 0, SCALES, 0f);
+        FloatVector summs = FloatVector.zero(Lanes.F);
         int db = i * a.blockStride;
-        for (int b = 0; b < blocks; b++) {
-            int slot = (g * blocks + b) * R, c = at + 8 * b * Lanes.SHORTS;
-            FloatVector d = (dh != null ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot)).mul(a.d[db + b]);
-            a0 = d.fma(toFloat(pairSum(ShortVector.fromArray(Lanes.S, sums, c))), a0);
-            a1 = d.fma(toFloat(pairSum(ShortVector.fromArray(Lanes.S, sums, c + Lanes.SHORTS))), a1);
-            a2 = d.fma(toFloat(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 2 * Lanes.SHORTS))), a2);
-            a3 = d.fma(toFloat(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 3 * Lanes.SHORTS))), a3);
-            a4 = d.fma(toFloat(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 4 * Lanes.SHORTS))), a4);
-            a5 = d.fma(toFloat(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 5 * Lanes.SHORTS))), a5);
-            a6 = d.fma(toFloat(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 6 * Lanes.SHORTS))), a6);
-            a7 = d.fma(toFloat(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 7 * Lanes.SHORTS))), a7);
-            if (offsets != null) summs = summs.add(FloatVector.fromArray(Lanes.F, offsets, slot).mul(a.s[db + b]));
+        boolean signed = dh != null;
+        for (int b0 = 0; b0 < blocks; b0 += 8) {
+            int nb = Math.min(8, blocks - b0);
+            for (int t = 0; t < nb; t++) {
+                int b = b0 + t, slot = (g * blocks + b) * R;
+                (signed ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot)).mul(a.d[db + b]).intoArray(lanes, SCALES + t * F);
+                if (!signed) summs = summs.add(FloatVector.fromArray(Lanes.F, offsets, slot).mul(a.s[db + b]));
+            }
+            for (int m = 0; m < 8; m++) {
+                FloatVector acc = FloatVector.fromArray(Lanes.F, lanes, ACC + m * F);
+                for (int t = 0; t < nb; t++) {
+                    IntVector si = ShortVector.fromArray(Lanes.S, sums, at + (8 * (b0 + t) + m) * Lanes.SHORTS).reinterpretAsInts();
+                    FloatVector sum = (FloatVector) si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convert(VectorOperators.I2F, 0);
+                    acc = FloatVector.fromArray(Lanes.F, lanes, SCALES + t * F).fma(sum, acc);
+                }
+                acc.intoArray(lanes, ACC + m * F);
+            }
         }
-        storeRows(hsum(a0, a1, a2, a3, a4, a5, a6, a7).add(summs), out, o, valid);
+        summs.intoArray(lanes, EXTRA);
+        finish(lanes, out, o, valid);
     }
 
     /** {@link #groupQ4K} of activation row {@code i} from its chunk sums at {@code sums[at..]}. */
-    private void scaleQ4K(Q8Rows a, int i, int g, short[] sums, int at, float[] out, int o, int valid) {
-        FloatVector a0 = FloatVector.zero(Lanes.F), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        FloatVector m0 = a0, m1 = a0, m2 = a0, m3 = a0;
+    private void scaleQ4K(Q8Rows a, int i, int g, short[] sums, int at, float[] out, int o, int valid, float[] lanes) {
+        java.util.Arrays.fill(lanes, 0, SCALES, 0f);
         int db = i * a.blockStride;
-        int[] codeSums = a.codeSums;
         for (int b0 = 0; b0 < blocks; b0 += 8) {
-            IntVector s0 = IntVector.zero(Lanes.I), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-            for (int b = b0; b < b0 + 8; b++) {
-                int c = at + 8 * b * Lanes.SHORTS;
-                IntVector sc = ints(kScales, (g * blocks + b) * R);
-                s0 = s0.add(pairSum(ShortVector.fromArray(Lanes.S, sums, c)).mul(sc));
-                s1 = s1.add(pairSum(ShortVector.fromArray(Lanes.S, sums, c + Lanes.SHORTS)).mul(sc));
-                s2 = s2.add(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 2 * Lanes.SHORTS)).mul(sc));
-                s3 = s3.add(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 3 * Lanes.SHORTS)).mul(sc));
-                s4 = s4.add(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 4 * Lanes.SHORTS)).mul(sc));
-                s5 = s5.add(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 5 * Lanes.SHORTS)).mul(sc));
-                s6 = s6.add(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 6 * Lanes.SHORTS)).mul(sc));
-                s7 = s7.add(pairSum(ShortVector.fromArray(Lanes.S, sums, c + 7 * Lanes.SHORTS)).mul(sc));
+            FloatVector d = FloatVector.fromArray(Lanes.F, kd, (g * blocks / 8 + b0 / 8) * R).mul(a.d[db + b0]);
+            for (int m = 0; m < 8; m++) {
+                IntVector sm = IntVector.zero(Lanes.I);
+                for (int b = b0; b < b0 + 8; b++) {
+                    IntVector si = ShortVector.fromArray(Lanes.S, sums, at + (8 * b + m) * Lanes.SHORTS).reinterpretAsInts();
+                    sm = sm.add(si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .mul(ints(kScales, (g * blocks + b) * R)));
+                }
+                d.fma((FloatVector) sm.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, ACC + m * F))
+                        .intoArray(lanes, ACC + m * F);
             }
-            int superSlot = (g * blocks / 8 + b0 / 8) * R, slot = (g * blocks + b0) * R, cs = db + b0;
-            float dx = a.d[db + b0];
-            FloatVector d = FloatVector.fromArray(Lanes.F, kd, superSlot).mul(dx);
-            FloatVector dmin = FloatVector.fromArray(Lanes.F, kdMin, superSlot).mul(dx);
-            a0 = d.fma(toFloat(s0), a0);
-            a1 = d.fma(toFloat(s1), a1);
-            a2 = d.fma(toFloat(s2), a2);
-            a3 = d.fma(toFloat(s3), a3);
-            a4 = d.fma(toFloat(s4), a4);
-            a5 = d.fma(toFloat(s5), a5);
-            a6 = d.fma(toFloat(s6), a6);
-            a7 = d.fma(toFloat(s7), a7);
-            m0 = dmin.fma(minPair(kMins, slot, codeSums, cs), m0);
-            m1 = dmin.fma(minPair(kMins, slot + 2 * R, codeSums, cs + 2), m1);
-            m2 = dmin.fma(minPair(kMins, slot + 4 * R, codeSums, cs + 4), m2);
-            m3 = dmin.fma(minPair(kMins, slot + 6 * R, codeSums, cs + 6), m3);
+            mins(a, i, g, b0, lanes);
         }
-        storeRows(hsum(a0, a1, a2, a3, a4, a5, a6, a7).add(m0.add(m2).add(m1.add(m3))), out, o, valid);
+        finish(lanes, out, o, valid);
     }
 }
