@@ -121,7 +121,7 @@ final class Q4Weight implements PackedWeight {
         int g1 = (r1 + R - 1) / R;
         float[] lanes = scratch.scales(LANES);
         if (n >= FloatGemm.MIN_BATCH) {
-            batched(a, n, r0 / R, g1, r1, out, outOffset, outRows, scratch.sums(4 * sumsPerRow()), lanes);
+            batched(a, n, r0 / R, g1, r1, out, outOffset, outRows, scratch.sums(4 * (repacked ? blocks : 64) * Lanes.SHORTS), lanes);
             return;
         }
         for (int g = r0 / R; g < g1; g++) {
@@ -139,12 +139,13 @@ final class Q4Weight implements PackedWeight {
     // One method per float order with its integer sums written out in loops: vectors cross no call
     // boundary other than tiny helpers, since a call C2 leaves out of line boxes the vectors it
     // returns, which allocates; and unrolled Vector API code soon exceeds C2's inlining node budget.
-    // So the 8 llama.cpp lanes (and Q4_K's 4 min lanes) live in the float array {@code lanes}
-    // ({@link #LANES} floats: 8 lane vectors at {@link #ACC}, 4 extra at {@link #EXTRA}, 8 block
-    // scales at {@link #SCALES}), loaded and stored once per lane and 8 blocks.
+    // So the 8 llama.cpp lanes (and Q4_K's 4 min lanes) live in the float array {@code lanes},
+    // loaded and stored once per lane and 8 blocks: per activation row of a tile of up to 4,
+    // {@link #ROW_LANES} floats (8 lane vectors at {@link #ACC}, 4 extra at {@link #EXTRA}), then
+    // 8 block scales at {@link #SCALES}.
 
     private static final int F = Lanes.FLOATS;
-    private static final int ACC = 0, EXTRA = 8 * F, SCALES = 12 * F, LANES = 20 * F;
+    private static final int ACC = 0, EXTRA = 8 * F, ROW_LANES = 12 * F, SCALES = 4 * ROW_LANES, LANES = SCALES + 8 * F;
 
     /** Repacked Q4_0: per block the signed integer sum, one FMA per row. */
     private void groupQ40(Q8Rows a, int i, int g, float[] out, int o, int valid) {
@@ -167,12 +168,13 @@ final class Q4Weight implements PackedWeight {
                     .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * codeSums[db + b]).convert(VectorOperators.I2F, 0);
             acc = sum.fma(Half.load(dh, (g * blocks + b) * R).mul(a.d[db + b]), acc);
         }
-        storeRows(acc, out, o, valid);
+        if (valid == R) acc.intoArray(out, o);
+        else acc.intoArray(out, o, Lanes.F.indexInRange(0, valid));
     }
 
     /** Q4_0 (not repacked) and Q4_1: lane {@code m} of every block is its chunk {@code m}. */
     private void groupBlock32(Q8Rows a, int i, int g, float[] out, int o, int valid, float[] lanes) {
-        java.util.Arrays.fill(lanes, 0, SCALES, 0f);
+        java.util.Arrays.fill(lanes, 0, ROW_LANES, 0f);
         FloatVector summs = FloatVector.zero(Lanes.F);
         int pb = i * a.blocks * 16, mb = i * a.blocks * 8, db = i * a.blockStride;
         int[] pairs = a.pairs, m8 = a.minus8;
@@ -203,41 +205,54 @@ final class Q4Weight implements PackedWeight {
             }
         }
         summs.intoArray(lanes, EXTRA);
-        finish(lanes, out, o, valid);
+        finish(lanes, 0, out, o, valid);
     }
 
     /** Q4_K: per super-block, lane {@code m} the scaled integer sum of chunk {@code m} over its 8 sub-blocks; 4 min lanes. */
     private void groupQ4K(Q8Rows a, int i, int g, float[] out, int o, int valid, float[] lanes) {
-        java.util.Arrays.fill(lanes, 0, SCALES, 0f);
+        java.util.Arrays.fill(lanes, 0, ROW_LANES, 0f);
         int pb = i * a.blocks * 16, db = i * a.blockStride;
         int[] pairs = a.pairs;
         for (int b0 = 0; b0 < blocks; b0 += 8) {
             FloatVector d = FloatVector.fromArray(Lanes.F, kd, (g * blocks / 8 + b0 / 8) * R).mul(a.d[db + b0]);
+            subScales(g, b0, lanes);
             for (int m = 0; m < 8; m++) {
-                IntVector sm = IntVector.zero(Lanes.I);
-                for (int b = b0; b < b0 + 8; b++) {
-                    int pp = pb + 16 * b + 2 * m;
+                FloatVector sm = FloatVector.zero(Lanes.F);
+                for (int t = 0; t < 8; t++) {
+                    int b = b0 + t, pp = pb + 16 * b + 2 * m;
                     ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, (g * blocks + b) * 8 * CHUNK + m * CHUNK)
                             .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
                     IntVector si = w.mul(IntVector.broadcast(Lanes.I, pairs[pp]).reinterpretAsShorts())
                             .add(w.lanewise(VectorOperators.LSHR, 4).mul(IntVector.broadcast(Lanes.I, pairs[pp + 1]).reinterpretAsShorts()))
                             .reinterpretAsInts();
-                    sm = sm.add(si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .mul(ints(kScales, (g * blocks + b) * R)));
+                    FloatVector sum = (FloatVector) si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                            .convert(VectorOperators.I2F, 0);
+                    sm = FloatVector.fromArray(Lanes.F, lanes, SCALES + t * F).fma(sum, sm);
                 }
-                d.fma((FloatVector) sm.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, ACC + m * F))
-                        .intoArray(lanes, ACC + m * F);
+                d.fma(sm, FloatVector.fromArray(Lanes.F, lanes, ACC + m * F)).intoArray(lanes, ACC + m * F);
             }
-            mins(a, i, g, b0, lanes);
+            mins(a, i, g, b0, lanes, 0);
         }
-        finish(lanes, out, o, valid);
+        finish(lanes, 0, out, o, valid);
+    }
+
+    /**
+     * The 6-bit scales of sub-blocks {@code b0..b0+7} as floats at {@link #SCALES}: the scaled
+     * sums {@code Σ_c sc_c·S_{c,m}} (at most 8·63·7620 < 2^24) are integers that float FMAs add exactly.
+     */
+    private void subScales(int g, int b0, float[] lanes) {
+        for (int t = 0; t < 8; t++) {
+            ((FloatVector) ((IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kScales, (g * blocks + b0 + t) * R)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0)).convert(VectorOperators.I2F, 0))
+                    .intoArray(lanes, SCALES + t * F);
+        }
     }
 
     /**
      * Q4_K's min lanes for the super-block at block {@code b0}: lane {@code k} takes
      * {@code fma(−d_x·dmin_w, m_{2k}·Σx_{2k} + m_{2k+1}·Σx_{2k+1}, ·)}.
      */
-    private void mins(Q8Rows a, int i, int g, int b0, float[] lanes) {
+    private void mins(Q8Rows a, int i, int g, int b0, float[] lanes, int base) {
         int cs = i * a.blockStride + b0, slot = (g * blocks + b0) * R;
         int[] codeSums = a.codeSums;
         FloatVector dmin = FloatVector.fromArray(Lanes.F, kdMin, (g * blocks / 8 + b0 / 8) * R).mul(a.d[cs]);
@@ -247,8 +262,8 @@ final class Q4Weight implements PackedWeight {
             IntVector m1 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + (2 * k + 1) * R)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
             IntVector p = m0.mul(codeSums[cs + 2 * k]).add(m1.mul(codeSums[cs + 2 * k + 1]));
-            dmin.fma((FloatVector) p.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, EXTRA + k * F))
-                    .intoArray(lanes, EXTRA + k * F);
+            dmin.fma((FloatVector) p.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, base + EXTRA + k * F))
+                    .intoArray(lanes, base + EXTRA + k * F);
         }
     }
 
@@ -256,49 +271,36 @@ final class Q4Weight implements PackedWeight {
      * Stores {@code ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)) + ((e0+e2)+(e1+e3))} of the lanes and extra
      * lanes (called once per row group, so C2 may keep helpers out of line here: none are called).
      */
-    private static void finish(float[] lanes, float[] out, int o, int valid) {
-        FloatVector a0 = FloatVector.fromArray(Lanes.F, lanes, ACC), a1 = FloatVector.fromArray(Lanes.F, lanes, ACC + F);
-        FloatVector a2 = FloatVector.fromArray(Lanes.F, lanes, ACC + 2 * F), a3 = FloatVector.fromArray(Lanes.F, lanes, ACC + 3 * F);
-        FloatVector a4 = FloatVector.fromArray(Lanes.F, lanes, ACC + 4 * F), a5 = FloatVector.fromArray(Lanes.F, lanes, ACC + 5 * F);
-        FloatVector a6 = FloatVector.fromArray(Lanes.F, lanes, ACC + 6 * F), a7 = FloatVector.fromArray(Lanes.F, lanes, ACC + 7 * F);
-        FloatVector e0 = FloatVector.fromArray(Lanes.F, lanes, EXTRA), e1 = FloatVector.fromArray(Lanes.F, lanes, EXTRA + F);
-        FloatVector e2 = FloatVector.fromArray(Lanes.F, lanes, EXTRA + 2 * F), e3 = FloatVector.fromArray(Lanes.F, lanes, EXTRA + 3 * F);
+    private static void finish(float[] lanes, int base, float[] out, int o, int valid) {
+        int at = base + ACC, et = base + EXTRA;
+        FloatVector a0 = FloatVector.fromArray(Lanes.F, lanes, at), a1 = FloatVector.fromArray(Lanes.F, lanes, at + F);
+        FloatVector a2 = FloatVector.fromArray(Lanes.F, lanes, at + 2 * F), a3 = FloatVector.fromArray(Lanes.F, lanes, at + 3 * F);
+        FloatVector a4 = FloatVector.fromArray(Lanes.F, lanes, at + 4 * F), a5 = FloatVector.fromArray(Lanes.F, lanes, at + 5 * F);
+        FloatVector a6 = FloatVector.fromArray(Lanes.F, lanes, at + 6 * F), a7 = FloatVector.fromArray(Lanes.F, lanes, at + 7 * F);
+        FloatVector e0 = FloatVector.fromArray(Lanes.F, lanes, et), e1 = FloatVector.fromArray(Lanes.F, lanes, et + F);
+        FloatVector e2 = FloatVector.fromArray(Lanes.F, lanes, et + 2 * F), e3 = FloatVector.fromArray(Lanes.F, lanes, et + 3 * F);
         FloatVector sum = a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7))).add(e0.add(e2).add(e1.add(e3)));
         if (valid == R) sum.intoArray(out, o);
         else sum.intoArray(out, o, Lanes.F.indexInRange(0, valid));
-    }
-
-    private static void storeRows(FloatVector v, float[] out, int o, int valid) {
-        if (valid == R) v.intoArray(out, o);
-        else v.intoArray(out, o, Lanes.F.indexInRange(0, valid));
-    }
-
-    /** {@code R} unsigned bytes from {@code src[slot..]} as ints. */
-    private static IntVector ints(byte[] src, int slot) {
-        return (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, src, slot).convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
     }
 
     // ---- batched (prefill) path: integer tiles of 4 activation rows ----
 
     /** Activation rows per block of the batched loop: their pairs (4 KB per row at 2048 columns) stay in L2 across the chunk's row groups. */
     private static final int ACT_BLOCK = 32;
-
-    /** Shorts per activation row in the batched path's scratch: per block, for repacked Q4_0, else per chunk. */
-    private int sumsPerRow() {
-        return repacked ? blocks * Lanes.SHORTS : blocks * 8 * Lanes.SHORTS;
-    }
+    /** Shorts per activation row of a tile's chunk sums: 8 blocks of 8 chunks. */
+    private static final int TILE_SHORTS = 64 * Lanes.SHORTS;
 
     /**
      * The integer kernel of {@link #group}, with each unpacked weight chunk reused for 4 activation
      * rows held in registers. Activation blocks run outermost so that the chunk's row groups and a
-     * block of activation pairs both stay in L2. The 16-bit sums (per block for repacked Q4_0,
-     * per chunk otherwise) go through scratch to a second, per-row pass in the float order: one
-     * method doing both is too large for C2 to inline the Vector API calls into (it then boxes
-     * every vector).
+     * block of activation pairs both stay in L2. The 16-bit sums go through scratch to a second,
+     * per-row pass in the float order (one method doing both is too large for C2 to inline the
+     * Vector API calls into, and it then boxes every vector): repacked Q4_0's block sums for the
+     * whole row, the others' chunk sums 8 blocks at a time, so that they stay in L1.
      */
     private void batched(Q8Rows a, int n, int g0, int g1, int r1, float[] out, int outOffset, int outRows, short[] sums,
                          float[] lanes) {
-        int perRow = sumsPerRow();
         for (int i0 = 0; i0 < n; i0 += ACT_BLOCK) {
             int i1 = Math.min(n, i0 + ACT_BLOCK);
             for (int g = g0; g < g1; g++) {
@@ -308,14 +310,18 @@ final class Q4Weight implements PackedWeight {
                     int o = outOffset + i * outRows + g * R;
                     if (repacked) {
                         sums4(a, i, g, sums);
-                        scale4(a, i, g, sums, out, o, outRows, valid);
-                    } else {
-                        chunks4(a, i, g, sums, perRow);
+                        for (int k = 0; k < 4; k++) scaleQ40(a, i + k, g, sums, k * Lanes.SHORTS, out, o + k * outRows, valid);
+                        continue;
+                    }
+                    java.util.Arrays.fill(lanes, 0, SCALES, 0f);
+                    for (int b0 = 0; b0 < blocks; b0 += 8) {
+                        chunks4(a, i, g, b0, sums);
                         for (int k = 0; k < 4; k++) {
-                            if (kd != null) scaleQ4K(a, i + k, g, sums, k * perRow, out, o + k * outRows, valid, lanes);
-                            else scaleBlock32(a, i + k, g, sums, k * perRow, out, o + k * outRows, valid, lanes);
+                            if (kd != null) tileQ4K(a, i + k, g, b0, sums, k * TILE_SHORTS, lanes, k * ROW_LANES);
+                            else tileBlock32(a, i + k, g, b0, sums, k * TILE_SHORTS, lanes, k * ROW_LANES);
                         }
                     }
+                    for (int k = 0; k < 4; k++) finish(lanes, k * ROW_LANES, out, o + k * outRows, valid);
                 }
                 for (; i < i1; i++) group(a, i, g, out, outOffset + i * outRows + g * R, valid, lanes);
             }
@@ -356,52 +362,41 @@ final class Q4Weight implements PackedWeight {
     }
 
     /**
-     * Repacked Q4_0, rows {@code i..i+3}: block sums ({@code sums[(4b + k)·SHORTS..]}) made signed,
-     * {@code acc = fma(S, d_w·d_x, acc)}; stores the first {@code valid} results of row {@code i + k}
-     * at {@code out[o + k·stride]}.
+     * {@link #groupQ40} of activation row {@code i} from its block sums ({@code sums[at + 4b·SHORTS..]}):
+     * made signed, {@code acc = fma(S, d_w·d_x, acc)}.
      */
-    private void scale4(Q8Rows a, int i, int g, short[] sums, float[] out, int o, int stride, int valid) {
-        FloatVector acc0 = FloatVector.zero(Lanes.F), acc1 = acc0, acc2 = acc0, acc3 = acc0;
-        int bs = a.blockStride, d0 = i * bs, d1 = d0 + bs, d2 = d1 + bs, d3 = d2 + bs;
+    private void scaleQ40(Q8Rows a, int i, int g, short[] sums, int at, float[] out, int o, int valid) {
+        FloatVector acc = FloatVector.zero(Lanes.F);
+        int db = i * a.blockStride;
         float[] ad = a.d;
         int[] cs = a.codeSums;
         for (int b = 0; b < blocks; b++) {
-            int so = 4 * b * Lanes.SHORTS;
-            FloatVector dw = Half.load(dh, (g * blocks + b) * R);
-            acc0 = widen(sums, so, cs[d0 + b]).fma(dw.mul(ad[d0 + b]), acc0);
-            acc1 = widen(sums, so + Lanes.SHORTS, cs[d1 + b]).fma(dw.mul(ad[d1 + b]), acc1);
-            acc2 = widen(sums, so + 2 * Lanes.SHORTS, cs[d2 + b]).fma(dw.mul(ad[d2 + b]), acc2);
-            acc3 = widen(sums, so + 3 * Lanes.SHORTS, cs[d3 + b]).fma(dw.mul(ad[d3 + b]), acc3);
+            IntVector si = ShortVector.fromArray(Lanes.S, sums, at + 4 * b * Lanes.SHORTS).reinterpretAsInts();
+            FloatVector sum = (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
+                    .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * cs[db + b]).convert(VectorOperators.I2F, 0);
+            acc = sum.fma(Half.load(dh, (g * blocks + b) * R).mul(ad[db + b]), acc);
         }
-        storeRows(acc0, out, o, valid);
-        storeRows(acc1, out, o + stride, valid);
-        storeRows(acc2, out, o + 2 * stride, valid);
-        storeRows(acc3, out, o + 3 * stride, valid);
-    }
-
-    /** The 16-bit sums at {@code sums[at..]}, each row's two (one int lane) added as ints less {@code 8·codeSum}, as floats. */
-    private static FloatVector widen(short[] sums, int at, int codeSum) {
-        IntVector si = ShortVector.fromArray(Lanes.S, sums, at).reinterpretAsInts();
-        return (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * codeSum).convert(VectorOperators.I2F, 0);
+        if (valid == R) acc.intoArray(out, o);
+        else acc.intoArray(out, o, Lanes.F.indexInRange(0, valid));
     }
 
     /**
-     * The 16-bit sums of every chunk of group {@code g} against activation rows {@code i..i+3}
-     * (Q4_0's codes made signed): row {@code i + r}'s chunk {@code m} of block {@code b} at
-     * {@code sums[r·perRow + (8b + m)·SHORTS..]}.
+     * The 16-bit sums of the chunks of blocks {@code b0..b0+7} of group {@code g} against activation
+     * rows {@code i..i+3} (Q4_0's codes made signed): row {@code i + r}'s chunk {@code m} of block
+     * {@code b0 + t} at {@code sums[r·TILE_SHORTS + (8t + m)·SHORTS..]}.
      */
-    private void chunks4(Q8Rows a, int i, int g, short[] sums, int perRow) {
+    private void chunks4(Q8Rows a, int i, int g, int b0, short[] sums) {
         int step = a.blocks * 16, mStep = a.blocks * 8;
         int p0 = i * step, p1 = p0 + step, p2 = p1 + step, p3 = p2 + step;
         int n0 = i * mStep, n1 = n0 + mStep, n2 = n1 + mStep, n3 = n2 + mStep;
         int[] pairs = a.pairs, m8 = a.minus8;
         boolean signed = dh != null;
-        for (int c = 0; c < 8 * blocks; c++) {
+        int c0 = 8 * b0, c1 = 8 * Math.min(blocks, b0 + 8);
+        for (int c = c0; c < c1; c++) {
             ShortVector w = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, (g * blocks * 8 + c) * CHUNK)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2S, Lanes.S, 0);
             ShortVector wh = w.lanewise(VectorOperators.LSHR, 4);
-            int q = 2 * c, at = c * Lanes.SHORTS;
+            int q = 2 * c, at = (c - c0) * Lanes.SHORTS;
             ShortVector s0 = w.mul(IntVector.broadcast(Lanes.I, pairs[p0 + q]).reinterpretAsShorts())
                     .add(wh.mul(IntVector.broadcast(Lanes.I, pairs[p0 + q + 1]).reinterpretAsShorts()));
             ShortVector s1 = w.mul(IntVector.broadcast(Lanes.I, pairs[p1 + q]).reinterpretAsShorts())
@@ -417,58 +412,49 @@ final class Q4Weight implements PackedWeight {
                 s3 = s3.add(IntVector.broadcast(Lanes.I, m8[n3 + c]).reinterpretAsShorts());
             }
             s0.intoArray(sums, at);
-            s1.intoArray(sums, perRow + at);
-            s2.intoArray(sums, 2 * perRow + at);
-            s3.intoArray(sums, 3 * perRow + at);
+            s1.intoArray(sums, TILE_SHORTS + at);
+            s2.intoArray(sums, 2 * TILE_SHORTS + at);
+            s3.intoArray(sums, 3 * TILE_SHORTS + at);
         }
     }
 
-    /** {@link #groupBlock32} of activation row {@code i} from its chunk sums at {@code sums[at..]}. */
-    private void scaleBlock32(Q8Rows a, int i, int g, short[] sums, int at, float[] out, int o, int valid, float[] lanes) {
-        java.util.Arrays.fill(lanes, 0, SCALES, 0f);
-        FloatVector summs = FloatVector.zero(Lanes.F);
-        int db = i * a.blockStride;
+    /** {@link #groupBlock32}'s blocks {@code b0..b0+7} for activation row {@code i}, from chunk sums at {@code sums[at..]}, into the lanes at {@code base}. */
+    private void tileBlock32(Q8Rows a, int i, int g, int b0, short[] sums, int at, float[] lanes, int base) {
+        int db = i * a.blockStride, nb = Math.min(8, blocks - b0);
         boolean signed = dh != null;
-        for (int b0 = 0; b0 < blocks; b0 += 8) {
-            int nb = Math.min(8, blocks - b0);
-            for (int t = 0; t < nb; t++) {
-                int b = b0 + t, slot = (g * blocks + b) * R;
-                (signed ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot)).mul(a.d[db + b]).intoArray(lanes, SCALES + t * F);
-                if (!signed) summs = summs.add(FloatVector.fromArray(Lanes.F, offsets, slot).mul(a.s[db + b]));
-            }
-            for (int m = 0; m < 8; m++) {
-                FloatVector acc = FloatVector.fromArray(Lanes.F, lanes, ACC + m * F);
-                for (int t = 0; t < nb; t++) {
-                    IntVector si = ShortVector.fromArray(Lanes.S, sums, at + (8 * (b0 + t) + m) * Lanes.SHORTS).reinterpretAsInts();
-                    FloatVector sum = (FloatVector) si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .convert(VectorOperators.I2F, 0);
-                    acc = FloatVector.fromArray(Lanes.F, lanes, SCALES + t * F).fma(sum, acc);
-                }
-                acc.intoArray(lanes, ACC + m * F);
-            }
+        FloatVector summs = FloatVector.fromArray(Lanes.F, lanes, base + EXTRA);
+        for (int t = 0; t < nb; t++) {
+            int b = b0 + t, slot = (g * blocks + b) * R;
+            (signed ? Half.load(dh, slot) : FloatVector.fromArray(Lanes.F, scales, slot)).mul(a.d[db + b]).intoArray(lanes, SCALES + t * F);
+            if (!signed) summs = summs.add(FloatVector.fromArray(Lanes.F, offsets, slot).mul(a.s[db + b]));
         }
-        summs.intoArray(lanes, EXTRA);
-        finish(lanes, out, o, valid);
+        summs.intoArray(lanes, base + EXTRA);
+        for (int m = 0; m < 8; m++) {
+            FloatVector acc = FloatVector.fromArray(Lanes.F, lanes, base + ACC + m * F);
+            for (int t = 0; t < nb; t++) {
+                IntVector si = ShortVector.fromArray(Lanes.S, sums, at + (8 * t + m) * Lanes.SHORTS).reinterpretAsInts();
+                FloatVector sum = (FloatVector) si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                        .convert(VectorOperators.I2F, 0);
+                acc = FloatVector.fromArray(Lanes.F, lanes, SCALES + t * F).fma(sum, acc);
+            }
+            acc.intoArray(lanes, base + ACC + m * F);
+        }
     }
 
-    /** {@link #groupQ4K} of activation row {@code i} from its chunk sums at {@code sums[at..]}. */
-    private void scaleQ4K(Q8Rows a, int i, int g, short[] sums, int at, float[] out, int o, int valid, float[] lanes) {
-        java.util.Arrays.fill(lanes, 0, SCALES, 0f);
-        int db = i * a.blockStride;
-        for (int b0 = 0; b0 < blocks; b0 += 8) {
-            FloatVector d = FloatVector.fromArray(Lanes.F, kd, (g * blocks / 8 + b0 / 8) * R).mul(a.d[db + b0]);
-            for (int m = 0; m < 8; m++) {
-                IntVector sm = IntVector.zero(Lanes.I);
-                for (int b = b0; b < b0 + 8; b++) {
-                    IntVector si = ShortVector.fromArray(Lanes.S, sums, at + (8 * b + m) * Lanes.SHORTS).reinterpretAsInts();
-                    sm = sm.add(si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
-                            .mul(ints(kScales, (g * blocks + b) * R)));
-                }
-                d.fma((FloatVector) sm.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, ACC + m * F))
-                        .intoArray(lanes, ACC + m * F);
+    /** {@link #groupQ4K}'s super-block at block {@code b0} for activation row {@code i}, from chunk sums at {@code sums[at..]}, into the lanes at {@code base}. */
+    private void tileQ4K(Q8Rows a, int i, int g, int b0, short[] sums, int at, float[] lanes, int base) {
+        FloatVector d = FloatVector.fromArray(Lanes.F, kd, (g * blocks / 8 + b0 / 8) * R).mul(a.d[i * a.blockStride + b0]);
+        subScales(g, b0, lanes);
+        for (int m = 0; m < 8; m++) {
+            FloatVector sm = FloatVector.zero(Lanes.F);
+            for (int t = 0; t < 8; t++) {
+                IntVector si = ShortVector.fromArray(Lanes.S, sums, at + (8 * t + m) * Lanes.SHORTS).reinterpretAsInts();
+                FloatVector sum = (FloatVector) si.add(si.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16)
+                        .convert(VectorOperators.I2F, 0);
+                sm = FloatVector.fromArray(Lanes.F, lanes, SCALES + t * F).fma(sum, sm);
             }
-            mins(a, i, g, b0, lanes);
+            d.fma(sm, FloatVector.fromArray(Lanes.F, lanes, base + ACC + m * F)).intoArray(lanes, base + ACC + m * F);
         }
-        finish(lanes, out, o, valid);
+        mins(a, i, g, b0, lanes, base);
     }
 }
