@@ -16,10 +16,10 @@ import jdk.incubator.vector.VectorOperators;
  * {@code k < 8}, {@code SHORTS} bytes hold, at byte {@code 2j + t}, row {@code j}'s codes of elements
  * {@code 4k+t} (low nibble) and {@code 4k+2+t} (high nibble). The activation values these meet are
  * the same for every row, so they arrive as one broadcast 32-bit pair, and the 16 products of a
- * block accumulate in 16-bit lanes (at most 16·15·127 = 30480). Per block and row group the kernel
- * then does one pairwise widening, one conversion and one FMA with a vector of the group's row
- * scales, where a row-major layout needs a broadcast and an FMA per row; the float accumulator's
- * lanes are the rows' results, so no horizontal sum is needed.
+ * block accumulate in 16-bit lanes (at most 16·15·127 = 30480), a chunk's 4 per row in one lane
+ * pair. The float accumulators' lanes are the rows' results: one FMA with a vector of the group's
+ * row scales serves 16 (at 256 bits 8) rows, where a row-major layout needs a broadcast and an FMA
+ * per row.
  *
  * <p>Nibbles are not separated: with the byte {@code w = lo + 16·hi} and the activation pair
  * {@code xmix = x' − 16·x} (prepared in {@link Q8Rows#pairs}), {@code w·x + (w >> 4)·xmix =
@@ -37,7 +37,7 @@ import jdk.incubator.vector.VectorOperators;
  *     folded into the 16-bit sums ({@link Q8Rows#minus8}), Q4_1's offsets {@code m_w·s_x} summed
  *     in one float added last;</li>
  * <li>Q4_K: per super-block {@code acc_m = fma(d_x·d_w, Σ_c sc_c·S_{c,m}, acc_m)} (integer scaled
- *     sums over its 8 sub-blocks {@code c}), the mins in 4 lanes of sub-block pairs,
+ *     sums over its 8 sub-blocks {@code c}, below 2^24 and so added exactly by float FMAs), the mins in 4 lanes of sub-block pairs,
  *     {@code fma(−d_x·dmin_w, m_{2k}·Σx_{2k} + m_{2k+1}·Σx_{2k+1}, ·)}. It keeps the 6-bit scales
  *     and mins as bytes per sub-block and {@code d, −dmin} per super-block as floats.</li>
  * </ul>
