@@ -215,7 +215,12 @@ final class Q4Weight implements PackedWeight {
         int[] pairs = a.pairs;
         for (int b0 = 0; b0 < blocks; b0 += 8) {
             FloatVector d = FloatVector.fromArray(Lanes.F, kd, (g * blocks / 8 + b0 / 8) * R).mul(a.d[db + b0]);
-            subScales(g, b0, lanes);
+            // the 6-bit scales as floats: the scaled sums (at most 8·63·7620 < 2^24) are integers float FMAs add exactly
+            for (int t = 0; t < 8; t++) {
+                ((FloatVector) ((IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kScales, (g * blocks + b0 + t) * R)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0)).convert(VectorOperators.I2F, 0))
+                        .intoArray(lanes, SCALES + t * F);
+            }
             for (int m = 0; m < 8; m++) {
                 FloatVector sm = FloatVector.zero(Lanes.F);
                 for (int t = 0; t < 8; t++) {
@@ -231,41 +236,22 @@ final class Q4Weight implements PackedWeight {
                 }
                 d.fma(sm, FloatVector.fromArray(Lanes.F, lanes, ACC + m * F)).intoArray(lanes, ACC + m * F);
             }
-            mins(a, i, g, b0, lanes, 0);
+            int cs = i * a.blockStride + b0, slot = (g * blocks + b0) * R;
+            FloatVector dmin = FloatVector.fromArray(Lanes.F, kdMin, (g * blocks / 8 + b0 / 8) * R).mul(a.d[cs]);
+            for (int k = 0; k < 4; k++) {
+                IntVector m0 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + 2 * k * R)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+                IntVector m1 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + (2 * k + 1) * R)
+                        .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+                IntVector p = m0.mul(a.codeSums[cs + 2 * k]).add(m1.mul(a.codeSums[cs + 2 * k + 1]));
+                dmin.fma((FloatVector) p.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, EXTRA + k * F))
+                        .intoArray(lanes, EXTRA + k * F);
+            }
         }
         finish(lanes, 0, out, o, valid);
     }
 
-    /**
-     * The 6-bit scales of sub-blocks {@code b0..b0+7} as floats at {@link #SCALES}: the scaled
-     * sums {@code Σ_c sc_c·S_{c,m}} (at most 8·63·7620 < 2^24) are integers that float FMAs add exactly.
-     */
-    private void subScales(int g, int b0, float[] lanes) {
-        for (int t = 0; t < 8; t++) {
-            ((FloatVector) ((IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kScales, (g * blocks + b0 + t) * R)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0)).convert(VectorOperators.I2F, 0))
-                    .intoArray(lanes, SCALES + t * F);
-        }
-    }
 
-    /**
-     * Q4_K's min lanes for the super-block at block {@code b0}: lane {@code k} takes
-     * {@code fma(−d_x·dmin_w, m_{2k}·Σx_{2k} + m_{2k+1}·Σx_{2k+1}, ·)}.
-     */
-    private void mins(Q8Rows a, int i, int g, int b0, float[] lanes, int base) {
-        int cs = i * a.blockStride + b0, slot = (g * blocks + b0) * R;
-        int[] codeSums = a.codeSums;
-        FloatVector dmin = FloatVector.fromArray(Lanes.F, kdMin, (g * blocks / 8 + b0 / 8) * R).mul(a.d[cs]);
-        for (int k = 0; k < 4; k++) {
-            IntVector m0 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + 2 * k * R)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
-            IntVector m1 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + (2 * k + 1) * R)
-                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
-            IntVector p = m0.mul(codeSums[cs + 2 * k]).add(m1.mul(codeSums[cs + 2 * k + 1]));
-            dmin.fma((FloatVector) p.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, base + EXTRA + k * F))
-                    .intoArray(lanes, base + EXTRA + k * F);
-        }
-    }
 
     /**
      * Stores {@code ((a0+a4)+(a2+a6))+((a1+a5)+(a3+a7)) + ((e0+e2)+(e1+e3))} of the lanes and extra
@@ -444,7 +430,12 @@ final class Q4Weight implements PackedWeight {
     /** {@link #groupQ4K}'s super-block at block {@code b0} for activation row {@code i}, from chunk sums at {@code sums[at..]}, into the lanes at {@code base}. */
     private void tileQ4K(Q8Rows a, int i, int g, int b0, short[] sums, int at, float[] lanes, int base) {
         FloatVector d = FloatVector.fromArray(Lanes.F, kd, (g * blocks / 8 + b0 / 8) * R).mul(a.d[i * a.blockStride + b0]);
-        subScales(g, b0, lanes);
+        // the 6-bit scales as floats: the scaled sums (at most 8·63·7620 < 2^24) are integers float FMAs add exactly
+        for (int t = 0; t < 8; t++) {
+            ((FloatVector) ((IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kScales, (g * blocks + b0 + t) * R)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0)).convert(VectorOperators.I2F, 0))
+                    .intoArray(lanes, SCALES + t * F);
+        }
         for (int m = 0; m < 8; m++) {
             FloatVector sm = FloatVector.zero(Lanes.F);
             for (int t = 0; t < 8; t++) {
@@ -455,6 +446,16 @@ final class Q4Weight implements PackedWeight {
             }
             d.fma(sm, FloatVector.fromArray(Lanes.F, lanes, base + ACC + m * F)).intoArray(lanes, base + ACC + m * F);
         }
-        mins(a, i, g, b0, lanes, base);
+        int cs = i * a.blockStride + b0, slot = (g * blocks + b0) * R;
+        FloatVector dmin = FloatVector.fromArray(Lanes.F, kdMin, (g * blocks / 8 + b0 / 8) * R).mul(a.d[cs]);
+        for (int k = 0; k < 4; k++) {
+            IntVector m0 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + 2 * k * R)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+            IntVector m1 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + (2 * k + 1) * R)
+                    .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
+            IntVector p = m0.mul(a.codeSums[cs + 2 * k]).add(m1.mul(a.codeSums[cs + 2 * k + 1]));
+            dmin.fma((FloatVector) p.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, base + EXTRA + k * F))
+                    .intoArray(lanes, base + EXTRA + k * F);
+        }
     }
 }
