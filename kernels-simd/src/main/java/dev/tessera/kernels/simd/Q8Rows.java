@@ -59,6 +59,15 @@ final class Q8Rows {
      */
     int[] adjacent = new int[0];
 
+    /** Per block ({@link #blockStride} per row): the exact integer sum of the block's codes. */
+    int[] codeSums = new int[0];
+
+    /**
+     * For the interleaved 4-bit kernel's signed (Q4_0) lane sums, per row 8 ints per block: int
+     * {@code k} packs {@code −8·(q[4k] + q[4k+2])} and {@code −8·(q[4k+1] + q[4k+3])} (low, high 16 bits).
+     */
+    int[] minus8 = new int[0];
+
     /** Floats per row in {@link #d16} and {@link #s16}. */
     int halfStride() {
         return 2 * blockStride;
@@ -104,10 +113,12 @@ final class Q8Rows {
         if (pairs.length < n * blocks * 16) {
             pairs = new int[n * blocks * 16];
             adjacent = new int[n * blocks * 16];
+            minus8 = new int[n * blocks * 8];
         }
         if (d.length < n * blockStride) {
             d = new float[n * blockStride];
             s = new float[n * blockStride];
+            codeSums = new int[n * blockStride];
         }
         if (d16.length < n * halfStride()) {
             d16 = new float[n * halfStride()];
@@ -135,6 +146,7 @@ final class Q8Rows {
                     pairs[p + 1] = ((q2 - 16 * q0) & 0xFFFF) | (q3 - 16 * q1) << 16;
                     adjacent[p] = (q0 & 0xFFFF) | q1 << 16;
                     adjacent[p + 1] = (q2 & 0xFFFF) | q3 << 16;
+                    minus8[i * blocks * 8 + 8 * b + k] = (-8 * (q0 + q2) & 0xFFFF) | -8 * (q1 + q3) << 16;
                 }
             }
             if (wantValues) {
@@ -160,6 +172,7 @@ final class Q8Rows {
         int[] sums = quantizeRange(x, xo, 32, inv, qo + index(32 * b), qo + index(32 * b + 16), false);
         float dh = Float.float16ToFloat(Float.floatToFloat16(scale));
         int sum0 = sums[0], sum1 = sums[1];
+        codeSums[row * blockStride + b] = sum0 + sum1;
         float sBlock = q81 ? Float.float16ToFloat(Float.floatToFloat16(scale * (sum0 + sum1))) : dh * (sum0 + sum1);
         setScales(row, b, dh, sBlock, q81 ? sBlock : dh * sum0, q81 ? 0 : dh * sum1);
     }
@@ -187,6 +200,7 @@ final class Q8Rows {
             int b = b0 + k;
             int[] sums = quantizeRange(x, xo + 32 * k, 32, iscale, qo + index(32 * b), qo + index(32 * b + 16), true);
             setScales(row, b, scale, scale * (sums[0] + sums[1]), scale * sums[0], scale * sums[1]);
+            codeSums[row * blockStride + b] = sums[0] + sums[1];
         }
     }
 
