@@ -158,7 +158,18 @@ final class Int8Weight implements PackedWeight {
                 acc.intoArray(w, ACC + m * FLOATS);
             }
         }
-        finish(w, 0, out, o, valid);
+        // llama.cpp's horizontal sum of the 8 lanes (plus summs where the format has one).
+        int k = 0;
+        int h0 = ACC + k * ACC_STRIDE;
+        FloatVector a0 = FloatVector.fromArray(F, w, h0), a1 = FloatVector.fromArray(F, w, h0 + FLOATS);
+        FloatVector a2 = FloatVector.fromArray(F, w, h0 + 2 * FLOATS), a3 = FloatVector.fromArray(F, w, h0 + 3 * FLOATS);
+        FloatVector a4 = FloatVector.fromArray(F, w, h0 + 4 * FLOATS), a5 = FloatVector.fromArray(F, w, h0 + 5 * FLOATS);
+        FloatVector a6 = FloatVector.fromArray(F, w, h0 + 6 * FLOATS), a7 = FloatVector.fromArray(F, w, h0 + 7 * FLOATS);
+        FloatVector sum = a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7)));
+        // Q5_0 adds its zero summs too, as the reference does (it turns a −0 into +0).
+        if (!kQuant || type == TensorType.Q5_K) sum = sum.add(FloatVector.fromArray(F, w, h0 + 8 * FLOATS));
+        if (valid == R) sum.intoArray(out, o);
+        else sum.intoArray(out, o, F.indexInRange(0, valid));
     }
 
     /** As {@link #tile1} for activation rows {@code i..i+3}, each chunk widened once; row {@code i + k} at {@code out[o + k·stride]}. */
@@ -211,7 +222,19 @@ final class Int8Weight implements PackedWeight {
                 acc3.intoArray(w, am + 3 * ACC_STRIDE);
             }
         }
-        for (int k = 0; k < 4; k++) finish(w, k, out, o + k * stride, valid);
+        // llama.cpp's horizontal sum of each row's 8 lanes (plus summs where the format has one).
+        for (int k = 0; k < 4; k++, o += stride) {
+            int h0 = ACC + k * ACC_STRIDE;
+            FloatVector a0 = FloatVector.fromArray(F, w, h0), a1 = FloatVector.fromArray(F, w, h0 + FLOATS);
+            FloatVector a2 = FloatVector.fromArray(F, w, h0 + 2 * FLOATS), a3 = FloatVector.fromArray(F, w, h0 + 3 * FLOATS);
+            FloatVector a4 = FloatVector.fromArray(F, w, h0 + 4 * FLOATS), a5 = FloatVector.fromArray(F, w, h0 + 5 * FLOATS);
+            FloatVector a6 = FloatVector.fromArray(F, w, h0 + 6 * FLOATS), a7 = FloatVector.fromArray(F, w, h0 + 7 * FLOATS);
+            FloatVector sum = a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7)));
+            // Q5_0 adds its zero summs too, as the reference does (it turns a −0 into +0).
+            if (!kQuant || type == TensorType.Q5_K) sum = sum.add(FloatVector.fromArray(F, w, h0 + 8 * FLOATS));
+            if (valid == R) sum.intoArray(out, o);
+            else sum.intoArray(out, o, F.indexInRange(0, valid));
+        }
     }
 
     /** {@code R} codes (one chunk) at {@code qs[at..]} widened to shorts. */
@@ -274,19 +297,5 @@ final class Int8Weight implements PackedWeight {
     private static FloatVector bytes(byte[] src, int at) {
         return (FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, src, at).convertShape(VectorOperators.B2I, Lanes.I, 0)
                 .convert(VectorOperators.I2F, 0);
-    }
-
-    /** llama.cpp's horizontal sum of tile slot {@code k}'s 8 lanes (plus its summs where the format has one), stored. */
-    private void finish(float[] w, int k, float[] out, int o, int valid) {
-        int a = ACC + k * ACC_STRIDE;
-        FloatVector a0 = FloatVector.fromArray(F, w, a), a1 = FloatVector.fromArray(F, w, a + FLOATS);
-        FloatVector a2 = FloatVector.fromArray(F, w, a + 2 * FLOATS), a3 = FloatVector.fromArray(F, w, a + 3 * FLOATS);
-        FloatVector a4 = FloatVector.fromArray(F, w, a + 4 * FLOATS), a5 = FloatVector.fromArray(F, w, a + 5 * FLOATS);
-        FloatVector a6 = FloatVector.fromArray(F, w, a + 6 * FLOATS), a7 = FloatVector.fromArray(F, w, a + 7 * FLOATS);
-        FloatVector sum = a0.add(a4).add(a2.add(a6)).add(a1.add(a5).add(a3.add(a7)));
-        // Q5_0 adds its zero summs too, as the reference does (it turns a −0 into +0).
-        if (!kQuant || type == TensorType.Q5_K) sum = sum.add(FloatVector.fromArray(F, w, a + 8 * FLOATS));
-        if (valid == R) sum.intoArray(out, o);
-        else sum.intoArray(out, o, F.indexInRange(0, valid));
     }
 }

@@ -31,7 +31,7 @@ class LlamaCppOrderTest {
         int[][] shapes = type.blockLength() == 256
                 ? new int[][] {{64, 512}, {172, 256}, {40, 768}, {7, 256}}
                 : type.blockLength() == 32
-                ? new int[][] {{64, 512}, {172, 256}, {40, 96}, {7, 32}}
+                ? new int[][] {{64, 512}, {172, 256}, {40, 96}, {7, 32}, {24, 352}}
                 : new int[][] {{64, 512}, {172, 256}, {40, 96}, {7, 100}, {3, 20}};
         List<String> bad = new ArrayList<>();
         try (CpuBackend fast = new CpuBackend(2); CpuBackend ref = CpuBackend.matchingLlamaCpp(2); Arena arena = Arena.ofShared()) {
