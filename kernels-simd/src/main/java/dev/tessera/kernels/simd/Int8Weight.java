@@ -132,9 +132,10 @@ final class Int8Weight implements PackedWeight {
         }
     }
 
-    // The two kernels below hold every vector in locals: a call C2 leaves out of line (a large
-    // compiled callee) boxes the vectors it returns, which allocates. Their per-run preparation
-    // (scales, minimum terms) passes through the scratch array instead.
+    // The two kernels below hold every vector in locals, with no vector helper calls: a call C2
+    // leaves out of line (a callee already compiled large, or one left in C1) boxes or computes
+    // vectors on the heap, which allocates. Their per-run preparation (scales, minimum terms)
+    // passes through the scratch array instead.
 
     /** Row group {@code g} against activation row {@code i}; stores the first {@code valid} results at {@code out[o..]}. */
     private void tile1(Q8Rows a, int i, int g, float[] w, float[] out, int o, int valid) {
@@ -149,7 +150,10 @@ final class Int8Weight implements PackedWeight {
                 FloatVector acc = kQuant ? FloatVector.zero(F) : FloatVector.fromArray(F, w, ACC + m * FLOATS);
                 int sc = SCALE + (m >> 2) * FLOATS, at = base + m * nb * 2 * CHUNK, xo = xRow + 16 * b0 + 2 * m;
                 for (int c = 0; c < nb; c++, at += 2 * CHUNK, xo += 16, sc += 2 * FLOATS) {
-                    ShortVector p = wide(at).mul(pair(xp[xo])).add(wide(at + CHUNK).mul(pair(xp[xo + 1])));
+                    ShortVector w0 = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, at).convertShape(VectorOperators.B2S, Lanes.S, 0);
+                    ShortVector w1 = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, at + CHUNK).convertShape(VectorOperators.B2S, Lanes.S, 0);
+                    ShortVector p = w0.mul(IntVector.broadcast(Lanes.I, xp[xo]).reinterpretAsShorts())
+                            .add(w1.mul(IntVector.broadcast(Lanes.I, xp[xo + 1]).reinterpretAsShorts()));
                     IntVector t = p.reinterpretAsInts();
                     t = t.add(t.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
                     acc = FloatVector.fromArray(F, w, sc).fma((FloatVector) t.convert(VectorOperators.I2F, 0), acc);
@@ -196,11 +200,12 @@ final class Int8Weight implements PackedWeight {
                 }
                 int sc = SCALE + (m >> 2) * FLOATS, at = base + m * nb * 2 * CHUNK, xo = xRow + 16 * b0 + 2 * m;
                 for (int c = 0; c < nb; c++, at += 2 * CHUNK, xo += 16, sc += 2 * FLOATS) {
-                    ShortVector w0 = wide(at), w1 = wide(at + CHUNK);
-                    IntVector t0 = w0.mul(pair(xp[xo])).add(w1.mul(pair(xp[xo + 1]))).reinterpretAsInts();
-                    IntVector t1 = w0.mul(pair(xp[xo + step])).add(w1.mul(pair(xp[xo + step + 1]))).reinterpretAsInts();
-                    IntVector t2 = w0.mul(pair(xp[xo + 2 * step])).add(w1.mul(pair(xp[xo + 2 * step + 1]))).reinterpretAsInts();
-                    IntVector t3 = w0.mul(pair(xp[xo + 3 * step])).add(w1.mul(pair(xp[xo + 3 * step + 1]))).reinterpretAsInts();
+                    ShortVector w0 = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, at).convertShape(VectorOperators.B2S, Lanes.S, 0);
+                    ShortVector w1 = (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, at + CHUNK).convertShape(VectorOperators.B2S, Lanes.S, 0);
+                    IntVector t0 = w0.mul(IntVector.broadcast(Lanes.I, xp[xo]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(Lanes.I, xp[xo + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                    IntVector t1 = w0.mul(IntVector.broadcast(Lanes.I, xp[xo + step]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(Lanes.I, xp[xo + step + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                    IntVector t2 = w0.mul(IntVector.broadcast(Lanes.I, xp[xo + 2 * step]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(Lanes.I, xp[xo + 2 * step + 1]).reinterpretAsShorts())).reinterpretAsInts();
+                    IntVector t3 = w0.mul(IntVector.broadcast(Lanes.I, xp[xo + 3 * step]).reinterpretAsShorts()).add(w1.mul(IntVector.broadcast(Lanes.I, xp[xo + 3 * step + 1]).reinterpretAsShorts())).reinterpretAsInts();
                     t0 = t0.add(t0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
                     t1 = t1.add(t1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
                     t2 = t2.add(t2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
@@ -237,16 +242,6 @@ final class Int8Weight implements PackedWeight {
         }
     }
 
-    /** {@code R} codes (one chunk) at {@code qs[at..]} widened to shorts. */
-    private ShortVector wide(int at) {
-        return (ShortVector) ByteVector.fromArray(Lanes.B_HALF, qs, at).convertShape(VectorOperators.B2S, Lanes.S, 0);
-    }
-
-    /** An activation pair broadcast to every int lane, as shorts. */
-    private static ShortVector pair(int p) {
-        return IntVector.broadcast(Lanes.I, p).reinterpretAsShorts();
-    }
-
     /**
      * Per run of blocks {@code b0..b0+nb} (one super-block for K-quants) and activation row {@code i},
      * into tile slot {@code k}: Q5_0/Q5_1 the block scales {@code d_w·d_x} (twice per block, as the
@@ -277,25 +272,19 @@ final class Int8Weight implements PackedWeight {
             FloatVector dmin = FloatVector.fromArray(F, mw, sup).mul(-dx);
             for (int j = 0; j < 8; j++) {
                 // m·bsum products below 2^16 and their sum below 2^17: exact in float.
-                FloatVector p = bytes(mins, ((g * blocks + b0 + j) * 2) * R).mul(q16[sums + 2 * j])
-                        .add(bytes(mins, ((g * blocks + b0 + j) * 2 + 1) * R).mul(q16[sums + 2 * j + 1]));
+                FloatVector p = ((FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, mins, ((g * blocks + b0 + j) * 2) * R).convertShape(VectorOperators.B2I, Lanes.I, 0).convert(VectorOperators.I2F, 0)).mul(q16[sums + 2 * j])
+                        .add(((FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, mins, ((g * blocks + b0 + j) * 2 + 1) * R).convertShape(VectorOperators.B2I, Lanes.I, 0).convert(VectorOperators.I2F, 0)).mul(q16[sums + 2 * j + 1]));
                 dmin.fma(p, FloatVector.fromArray(F, w, acc + j * FLOATS)).intoArray(w, acc + j * FLOATS);
             }
         } else if (type == TensorType.Q5_K) {
             FloatVector dmin = FloatVector.fromArray(F, mw, sup).mul(-dx);
             FloatVector p = FloatVector.zero(F);
             // Σ min·bsum32 below 8·63·4064 < 2^24: exact in float in any order.
-            for (int j = 0; j < 8; j++) p = bytes(mins, (g * blocks + b0 + j) * R).fma(FloatVector.broadcast(F, q16[sums + 2 * j] + q16[sums + 2 * j + 1]), p);
+            for (int j = 0; j < 8; j++) p = ((FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, mins, (g * blocks + b0 + j) * R).convertShape(VectorOperators.B2I, Lanes.I, 0).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, q16[sums + 2 * j] + q16[sums + 2 * j + 1]), p);
             FloatVector.fromArray(F, w, acc + 8 * FLOATS).add(dmin.mul(p)).intoArray(w, acc + 8 * FLOATS);
         }
         if (k == 0) {
-            for (int h = 0; h < 16; h++) bytes(subScales, (g * blocks * 2 + 2 * b0 + h) * R).intoArray(w, SCALE + h * FLOATS);
+            for (int h = 0; h < 16; h++) ((FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, subScales, (g * blocks * 2 + 2 * b0 + h) * R).convertShape(VectorOperators.B2I, Lanes.I, 0).convert(VectorOperators.I2F, 0)).intoArray(w, SCALE + h * FLOATS);
         }
-    }
-
-    /** {@code R} signed bytes from {@code src[at..]} as floats. */
-    private static FloatVector bytes(byte[] src, int at) {
-        return (FloatVector) ByteVector.fromArray(Lanes.B_QUARTER, src, at).convertShape(VectorOperators.B2I, Lanes.I, 0)
-                .convert(VectorOperators.I2F, 0);
     }
 }
