@@ -67,6 +67,11 @@ final class Q8Rows {
      * {@code k} packs {@code −8·(q[4k] + q[4k+2])} and {@code −8·(q[4k+1] + q[4k+3])} (low, high 16 bits).
      */
     int[] minus8 = new int[0];
+    /**
+     * Per row {@code 2·blocks} ints: the integer code sum of each 16-element half block, in element
+     * order (Q8_K's {@code bsums}; the K-quant minimum terms of {@link Int8Weight} need them exact).
+     */
+    int[] qsum16 = new int[0];
 
     /** Floats per row in {@link #d16} and {@link #s16}. */
     int halfStride() {
@@ -115,6 +120,7 @@ final class Q8Rows {
             adjacent = new int[n * blocks * 16];
             minus8 = new int[n * blocks * 8];
         }
+        if (qsum16.length < n * 2 * blocks) qsum16 = new int[n * 2 * blocks];
         if (d.length < n * blockStride) {
             d = new float[n * blockStride];
             s = new float[n * blockStride];
@@ -173,6 +179,7 @@ final class Q8Rows {
         float dh = Float.float16ToFloat(Float.floatToFloat16(scale));
         int sum0 = sums[0], sum1 = sums[1];
         codeSums[row * blockStride + b] = sum0 + sum1;
+        setSums16(row, b, sum0, sum1);
         float sBlock = q81 ? Float.float16ToFloat(Float.floatToFloat16(scale * (sum0 + sum1))) : dh * (sum0 + sum1);
         setScales(row, b, dh, sBlock, q81 ? sBlock : dh * sum0, q81 ? 0 : dh * sum1);
     }
@@ -199,6 +206,7 @@ final class Q8Rows {
         for (int k = 0; k < 8; k++) {
             int b = b0 + k;
             int[] sums = quantizeRange(x, xo + 32 * k, 32, iscale, qo + index(32 * b), qo + index(32 * b + 16), true);
+            setSums16(row, b, sums[0], sums[1]);
             setScales(row, b, scale, scale * (sums[0] + sums[1]), scale * sums[0], scale * sums[1]);
             codeSums[row * blockStride + b] = sums[0] + sums[1];
         }
@@ -235,6 +243,11 @@ final class Q8Rows {
         d16[h1] = scale;
         s16[h0] = sHalf0;
         s16[h1] = sHalf1;
+    }
+
+    private void setSums16(int row, int b, int sum0, int sum1) {
+        qsum16[row * 2 * blocks + 2 * b] = sum0;
+        qsum16[row * 2 * blocks + 2 * b + 1] = sum1;
     }
 
     /** Round to nearest even FP16 (the F16C conversion ggml uses), back to float. */

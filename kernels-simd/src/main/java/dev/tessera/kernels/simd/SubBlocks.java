@@ -120,7 +120,7 @@ final class SubBlocks {
     }
 
     /** Signed 6-bit scale {@code j} of a Q3_K super-block (packing of quant-formats.md §3.9). */
-    private static int q3Scale(byte[] s, int b, int j) {
+    static int q3Scale(byte[] s, int b, int j) {
         int low = j < 8 ? u8(s, b + j) & 0xF : u8(s, b + j - 8) >> 4;
         int high = (u8(s, b + 8 + j % 4) >> (2 * (j / 4))) & 3;
         return (low | high << 4) - 32;

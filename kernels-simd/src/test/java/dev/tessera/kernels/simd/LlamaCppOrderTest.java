@@ -31,9 +31,9 @@ class LlamaCppOrderTest {
     @EnumSource(names = {"F32", "F16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
     void defaultKernelsEqualLlamaCppOrder(TensorType type) {
         int[][] shapes = type.blockLength() == 256
-                ? new int[][] {{64, 512}, {172, 256}, {40, 768}, {7, 256}}
+                ? new int[][] {{64, 512}, {172, 256}, {40, 768}, {7, 256}, {24, 2816}}
                 : type.blockLength() == 32
-                ? new int[][] {{64, 512}, {172, 256}, {40, 96}, {7, 32}}
+                ? new int[][] {{64, 512}, {172, 256}, {40, 96}, {7, 32}, {24, 352}}
                 : new int[][] {{64, 512}, {172, 256}, {40, 96}, {7, 100}, {3, 20}, {9, 104}};
         List<String> bad = new ArrayList<>();
         try (CpuBackend fast = new CpuBackend(2); CpuBackend ref = CpuBackend.matchingLlamaCpp(2); Arena arena = Arena.ofShared()) {

@@ -32,6 +32,9 @@ class NoAllocationTest {
                 cpu.load(RandomTensors.of("f16", TensorType.F16, 128, 256, 3, arena)),
                 cpu.load(RandomTensors.of("q6_k", TensorType.Q6_K, 128, 256, 4, arena)),
                 cpu.load(RandomTensors.of("q4_k", TensorType.Q4_K, 128, 256, 6, arena)),
+                cpu.load(RandomTensors.of("q5_1", TensorType.Q5_1, 128, 256, 7, arena)),
+                cpu.load(RandomTensors.of("q2_k", TensorType.Q2_K, 128, 256, 8, arena)),
+                cpu.load(RandomTensors.of("q5_k", TensorType.Q5_K, 128, 256, 9, arena)),
             };
             Buffer[] outs = {cpu.allocate(128), cpu.allocate(128), cpu.allocate(128), cpu.allocate(128)};
             Weight[] fused = java.util.Arrays.copyOf(ws, outs.length);

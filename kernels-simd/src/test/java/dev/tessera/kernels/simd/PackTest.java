@@ -16,7 +16,7 @@ import java.util.Random;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 /**
- * The load-time packers ({@link Q4Pack}, {@link Int8Pack}) against the element-wise {@link ScalarPack}:
+ * The load-time packer {@link Q4Pack} against the element-wise {@link ScalarPack}:
  * the same bytes and floats, on random blocks, odd row counts (partial row groups), odd block counts
  * (partial activation groups), from heap and native segments, split over a pool of three threads.
  */
@@ -75,23 +75,6 @@ class PackTest {
                 assertArrayEquals(want.kMins(), got.kMins, what + " 6-bit mins");
                 assertArrayEquals(want.kd(), got.kd, what + " super-block scales");
                 assertArrayEquals(want.kdMin(), got.kdMin, what + " super-block min scales");
-            }
-        }
-    }
-
-    @ParameterizedTest
-    @EnumSource(value = TensorType.class, names = {"Q8_0", "Q6_K", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q5_K"})
-    void int8PackMatchesScalar(TensorType type) {
-        long seed = 100;
-        for (int rows : ROWS) {
-            for (int cols : colsFor(type)) {
-                Tensor t = random(type, rows, cols, seed++, seed % 2 == 0);
-                ScalarPack.Int8Arrays want = ScalarPack.int8(t);
-                Int8Weight got = Int8Weight.pack(t, POOL);
-                String what = type + " " + rows + "x" + cols;
-                assertArrayEquals(want.codes(), got.codes, what + " codes");
-                assertArrayEquals(want.scales(), got.scales, what + " scales");
-                assertArrayEquals(want.offsets(), got.offsets, what + " offsets");
             }
         }
     }

@@ -7,7 +7,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * The repacked layouts of {@link Q4Weight} and {@link Int8Weight} built the plain way, one element
+ * The repacked layout of {@link Q4Weight} built the plain way, one element
  * at a time through {@link SubBlocks#split} (the packers as they were before the vectorized ones),
  * so tests can demand the fast packers produce the same bytes and floats.
  */
@@ -16,8 +16,6 @@ final class ScalarPack {
 
     record Q4Arrays(byte[] qs, short[] dh, float[] scales, float[] offsets, byte[] kScales, byte[] kMins, float[] kd,
                     float[] kdMin) {}
-
-    record Int8Arrays(byte[] codes, float[] scales, float[] offsets) {}
 
     static Q4Arrays q4(Tensor t) {
         int r4 = Q4Weight.R, chunk = Lanes.SHORTS;
@@ -70,31 +68,5 @@ final class ScalarPack {
             }
         }
         return new Q4Arrays(qs, dh, scales, offsets, kScales, kMins, kd, kdMin);
-    }
-
-    static Int8Arrays int8(Tensor t) {
-        TensorType type = t.type();
-        int rows = Math.toIntExact(t.rows());
-        int blocks = Math.toIntExact(t.cols() / 32);
-        int rowCodes = (blocks + Lanes.BLOCKS_PER_GROUP - 1) / Lanes.BLOCKS_PER_GROUP * Lanes.GROUP;
-        byte[] codes = new byte[rows * rowCodes];
-        int halves = 2 * rowCodes / 32;
-        float[] scales = new float[rows * halves + Lanes.FLOATS];
-        float[] offsets = SubBlocks.hasOffsets(type) ? new float[rows * halves + Lanes.FLOATS] : null;
-        int rowBytes = Math.toIntExact(t.rowBytes());
-        byte[] row = new byte[rowBytes], c = new byte[32];
-        float[] sc = new float[2], off = new float[2];
-        for (int r = 0; r < rows; r++) {
-            MemorySegment.copy(t.data(), ValueLayout.JAVA_BYTE, (long) r * rowBytes, row, 0, rowBytes);
-            for (int b = 0; b < blocks; b++) {
-                SubBlocks.split(type, row, b, c, sc, off);
-                for (int e = 0; e < 32; e++) codes[r * rowCodes + Q8Rows.index(32 * b + e)] = c[e];
-                for (int h = 0; h < 2; h++) {
-                    scales[r * halves + Q8Rows.halfIndex(b, h)] = sc[h];
-                    if (offsets != null) offsets[r * halves + Q8Rows.halfIndex(b, h)] = off[h];
-                }
-            }
-        }
-        return new Int8Arrays(codes, scales, offsets);
     }
 }
