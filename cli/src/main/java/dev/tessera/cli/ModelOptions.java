@@ -34,9 +34,7 @@ final class ModelOptions {
     /** The backend {@code --device} names; CUDA fails with one line saying why it is not available. */
     Backend backend() {
         String d = device.toLowerCase(java.util.Locale.ROOT);
-        if (d.equals("cpu") && matchLlamaCpp) return CpuBackend.matchingLlamaCpp(threads == null ? Runtime.getRuntime().availableProcessors() : threads);
         if (d.equals("cpu")) return threads == null ? new CpuBackend() : new CpuBackend(threads);
-        if (matchLlamaCpp) throw new IllegalArgumentException("--match-llamacpp: only with --device cpu");
         if (d.equals("cuda") || d.matches("cuda:\\d+")) {
             int ordinal = d.equals("cuda") ? 0 : Integer.parseInt(d.substring(5));
             return CudaBackend.open(ordinal);
@@ -60,11 +58,6 @@ final class ModelOptions {
 
     @Option(names = "--kv-type", paramLabel = "TYPE", description = "KV cache type: f16 or f32 (default: f16, as llama.cpp)")
     String kvType;
-
-    @Option(names = "--match-llamacpp", description = "Reproduce the arithmetic of llama.cpp's x86 AVX2 CPU backend bit for bit "
-            + "(activation rounding, float summation order, libm): the same text as llama-cli on quantized files too. "
-            + "Slow; for checking outputs. Implies --kv-type f16 and 512-token batches unless given")
-    boolean matchLlamaCpp;
 
     @Option(names = "--context-shift", description = "When the context is full, drop the older half and continue instead of stopping")
     boolean contextShift;

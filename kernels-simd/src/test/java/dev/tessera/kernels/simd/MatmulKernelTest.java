@@ -40,17 +40,19 @@ class MatmulKernelTest {
     }
 
     /**
-     * Speculative decoding verifies draft tokens in one batch and must get the logits a one-token
-     * step would: F32 batches of any size sum every output exactly as a single row does.
+     * Speculative decoding verifies draft tokens in one batch: for quantized weights llama.cpp's
+     * float order does not depend on the batch, so each batch row equals a one-token product bit
+     * for bit. (F32/F16 batches take ggml's tiled-GEMM order, as llama.cpp's do, and differ.)
      */
-    @Test
-    void f32BatchRowsEqualSingleRowsBitForBit() {
+    @ParameterizedTest
+    @EnumSource(names = {"Q4_0", "Q4_1", "Q5_0", "Q8_0", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void quantizedBatchRowsEqualSingleRowsBitForBit(TensorType type) {
         Random rnd = new Random(5);
-        int rows = 45, cols = 172;
+        int rows = 45, cols = 512;
         float[] src = CpuBackendTest.gaussian(rnd, rows * cols);
-        Tensor t = new Tensor("blk.0.test", TensorType.F32, Shape.of(rows, cols), Quantizer.quantize(TensorType.F32, src, cols, null));
+        Tensor t = new Tensor("blk.0.test", type, Shape.of(rows, cols), Quantizer.quantize(type, src, cols, null));
         Weight weight = CPU.load(t);
-        for (int n = 2; n <= 9; n++) {
+        for (int n : new int[] {2, 5, 8, 9, 13}) {
             float[] x = CpuBackendTest.gaussian(rnd, n * cols);
             Buffer out = CPU.allocate((long) n * rows);
             CPU.matmul(weight, CpuBackendTest.buffer(CPU, x), n, out);
@@ -60,7 +62,7 @@ class MatmulKernelTest {
                 CPU.matmul(weight, CpuBackendTest.buffer(CPU, java.util.Arrays.copyOfRange(x, i * cols, (i + 1) * cols)), 1, one);
                 float[] single = CpuBackendTest.read(one);
                 for (int r = 0; r < rows; r++) {
-                    assertEquals(Float.floatToIntBits(single[r]), Float.floatToIntBits(batched[i * rows + r]), "n=" + n + " act " + i + " row " + r);
+                    assertEquals(Float.floatToIntBits(single[r]), Float.floatToIntBits(batched[i * rows + r]), type + " n=" + n + " act " + i + " row " + r);
                 }
             }
         }
