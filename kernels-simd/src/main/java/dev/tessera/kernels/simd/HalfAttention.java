@@ -1,10 +1,6 @@
 package dev.tessera.kernels.simd;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.ShortVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Attention of one query position and one KV head's query group over an F16 cache, computed as
@@ -23,14 +19,10 @@ import jdk.incubator.vector.VectorSpecies;
  * One instance per thread; arrays grow on demand.
  */
 final class HalfAttention {
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
-    private static final VectorSpecies<Short> S8 = ShortVector.SPECIES_128;
-    private static final VectorSpecies<Integer> I8 = IntVector.SPECIES_256;
-
     private float[] query = new float[0];
     private float[] row = new float[0];
     private float[] acc = new float[0];
-    private final float[] lanes = new float[8];
+    private final float[] lanes = new float[16];
 
     /**
      * Queries {@code q[q0 .. q0 + group·hd)} against cache cells {@code slots[0..count)} (ascending);
@@ -79,20 +71,33 @@ final class HalfAttention {
         }
     }
 
-    /** ggml's F16 dot product: 4 accumulators of 8 lanes over whole 32-element steps, the rest in double. */
+    /**
+     * ggml's F16 dot product: 4 accumulators of 8 lanes over whole 32-element steps (at 512 bits two
+     * 16-lane ones holding {@code s0|s1} and {@code s2|s3}), the rest in double.
+     */
     private float dotVec(int qo, short[] kh, int ko, int hd) {
         int np = hd & ~31;
         double sum = 0;
         if (np > 0) {
-            FloatVector s0 = FloatVector.zero(F8), s1 = s0, s2 = s0, s3 = s0;
-            for (int i = 0; i < np; i += 32) {
-                s0 = FloatVector.fromArray(F8, query, qo + i).fma(half8(kh, ko + i), s0);
-                s1 = FloatVector.fromArray(F8, query, qo + i + 8).fma(half8(kh, ko + i + 8), s1);
-                s2 = FloatVector.fromArray(F8, query, qo + i + 16).fma(half8(kh, ko + i + 16), s2);
-                s3 = FloatVector.fromArray(F8, query, qo + i + 24).fma(half8(kh, ko + i + 24), s3);
-            }
-            s0.add(s2).add(s1.add(s3)).intoArray(lanes, 0);
             float[] a = lanes;
+            if (Lanes.FLOATS == 16) {
+                FloatVector s01 = FloatVector.zero(Lanes.F), s23 = s01;
+                for (int i = 0; i < np; i += 32) {
+                    s01 = FloatVector.fromArray(Lanes.F, query, qo + i).fma(Half.load(kh, ko + i), s01);
+                    s23 = FloatVector.fromArray(Lanes.F, query, qo + i + 16).fma(Half.load(kh, ko + i + 16), s23);
+                }
+                s01.add(s23).intoArray(a, 0);
+                for (int l = 0; l < 8; l++) a[l] += a[8 + l];
+            } else {
+                FloatVector s0 = FloatVector.zero(Lanes.F), s1 = s0, s2 = s0, s3 = s0;
+                for (int i = 0; i < np; i += 32) {
+                    s0 = FloatVector.fromArray(Lanes.F, query, qo + i).fma(Half.load(kh, ko + i), s0);
+                    s1 = FloatVector.fromArray(Lanes.F, query, qo + i + 8).fma(Half.load(kh, ko + i + 8), s1);
+                    s2 = FloatVector.fromArray(Lanes.F, query, qo + i + 16).fma(Half.load(kh, ko + i + 16), s2);
+                    s3 = FloatVector.fromArray(Lanes.F, query, qo + i + 24).fma(Half.load(kh, ko + i + 24), s3);
+                }
+                s0.add(s2).add(s1.add(s3)).intoArray(a, 0);
+            }
             sum = ((a[0] + a[4]) + (a[1] + a[5])) + ((a[2] + a[6]) + (a[3] + a[7]));
         }
         for (int i = np; i < hd; i++) {
@@ -102,12 +107,24 @@ final class HalfAttention {
         return (float) sum;
     }
 
-    /** ggml's tiled GEMM (llamafile's): one accumulator of 8 lanes. */
+    /**
+     * ggml's tiled GEMM (llamafile's): one accumulator of 8 lanes; a vector at 256 bits, scalar
+     * lanes at 512 (a second float vector width in the process makes the Vector API's call
+     * profiles polymorphic, and C2 then boxes vectors in every kernel).
+     */
     private float dotGemm(int qo, short[] kh, int ko, int hd) {
-        FloatVector s = FloatVector.zero(F8);
-        for (int i = 0; i < hd; i += 8) s = FloatVector.fromArray(F8, query, qo + i).fma(half8(kh, ko + i), s);
-        s.intoArray(lanes, 0);
-        return hsum(lanes, 0);
+        float[] a = lanes;
+        if (Lanes.FLOATS == 8) {
+            FloatVector s = FloatVector.zero(Lanes.F);
+            for (int i = 0; i < hd; i += 8) s = FloatVector.fromArray(Lanes.F, query, qo + i).fma(Half.load(kh, ko + i), s);
+            s.intoArray(a, 0);
+        } else {
+            java.util.Arrays.fill(a, 0, 8, 0f);
+            for (int i = 0; i < hd; i += 8) {
+                for (int l = 0; l < 8; l++) a[l] = Math.fma(query[qo + i + l], Float.float16ToFloat(kh[ko + i + l]), a[l]);
+            }
+        }
+        return hsum(a, 0);
     }
 
     /** Lanes {@code l} and {@code l+4} first, then {@code (0+2) + (1+3)}: the x86 horizontal sum of llamafile and ggml's softmax, over {@code a[o..o+8)}. */
@@ -138,11 +155,5 @@ final class HalfAttention {
             Half.load(v, v0 + d).fma(FloatVector.broadcast(Lanes.F, p), FloatVector.fromArray(Lanes.F, acc, a0 + d)).intoArray(acc, a0 + d);
         }
         for (; d < hd; d++) acc[a0 + d] = Math.fma(Float.float16ToFloat(v[v0 + d]), p, acc[a0 + d]);
-    }
-
-    /** 8 halves as floats (exact). */
-    private static FloatVector half8(short[] src, int offset) {
-        IntVector h = (IntVector) ShortVector.fromArray(S8, src, offset).convertShape(VectorOperators.S2I, I8, 0);
-        return h.lanewise(VectorOperators.LSHL, 13).and(0x8FFFE000).reinterpretAsFloats().mul(0x1p112f);
     }
 }
