@@ -30,7 +30,7 @@ import jdk.incubator.vector.VectorOperators;
  * <ul>
  * <li>Q4_0 whose row count is a multiple of 8 (llama.cpp repacks it): one chain per row,
  *     {@code acc = fma(S_block, d_w·d_x, acc)} with {@code S_block} signed ({@code Σ q·x − 8·Σ x},
- *     the second from {@link Q8Rows#codeSums}); the FP16 scales ({@code dh}) convert in registers,
+ *     the second from {@link Q8Rows#qsum16}); the FP16 scales ({@code dh}) convert in registers,
  *     so it streams 18 bytes per block as the file does;</li>
  * <li>other Q4_0 and Q4_1: 8 lanes, lane {@code m} the elements {@code 4m..4m+3} of each block, which
  *     is chunk {@code m}: per block {@code acc_m = fma(d_w·d_x, S_m, acc_m)}, Q4_0's {@code −8·x}
@@ -150,8 +150,8 @@ final class Q4Weight implements PackedWeight {
     /** Repacked Q4_0: per block the signed integer sum, one FMA per row. */
     private void groupQ40(Q8Rows a, int i, int g, float[] out, int o, int valid) {
         FloatVector acc = FloatVector.zero(Lanes.F);
-        int pb = i * a.blocks * 16, db = i * a.blockStride;
-        int[] pairs = a.pairs, codeSums = a.codeSums;
+        int pb = i * a.blocks * 16, db = i * a.blockStride, qb = i * 2 * a.blocks;
+        int[] pairs = a.pairs, q16 = a.qsum16;
         for (int b = 0; b < blocks; b++) {
             int base = (g * blocks + b) * 8 * CHUNK, pp = pb + 16 * b;
             ShortVector s = ShortVector.zero(Lanes.S);
@@ -165,7 +165,7 @@ final class Q4Weight implements PackedWeight {
             // the two 16-bit sums per row may total more than 16 bits: widened apart
             IntVector si = s.reinterpretAsInts();
             FloatVector sum = (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * codeSums[db + b]).convert(VectorOperators.I2F, 0);
+                    .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * (q16[qb + 2 * b] + q16[qb + 2 * b + 1])).convert(VectorOperators.I2F, 0);
             acc = sum.fma(Half.load(dh, (g * blocks + b) * R).mul(a.d[db + b]), acc);
         }
         if (valid == R) acc.intoArray(out, o);
@@ -243,7 +243,7 @@ final class Q4Weight implements PackedWeight {
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
                 IntVector m1 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + (2 * k + 1) * R)
                         .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
-                IntVector p = m0.mul(a.codeSums[cs + 2 * k]).add(m1.mul(a.codeSums[cs + 2 * k + 1]));
+                IntVector p = m0.mul(blockSum(a, i, b0 + 2 * k)).add(m1.mul(blockSum(a, i, b0 + 2 * k + 1)));
                 dmin.fma((FloatVector) p.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, EXTRA + k * F))
                         .intoArray(lanes, EXTRA + k * F);
             }
@@ -353,13 +353,13 @@ final class Q4Weight implements PackedWeight {
      */
     private void scaleQ40(Q8Rows a, int i, int g, short[] sums, int at, float[] out, int o, int valid) {
         FloatVector acc = FloatVector.zero(Lanes.F);
-        int db = i * a.blockStride;
+        int db = i * a.blockStride, qb = i * 2 * a.blocks;
         float[] ad = a.d;
-        int[] cs = a.codeSums;
+        int[] q16 = a.qsum16;
         for (int b = 0; b < blocks; b++) {
             IntVector si = ShortVector.fromArray(Lanes.S, sums, at + 4 * b * Lanes.SHORTS).reinterpretAsInts();
             FloatVector sum = (FloatVector) si.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16)
-                    .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * cs[db + b]).convert(VectorOperators.I2F, 0);
+                    .add(si.lanewise(VectorOperators.ASHR, 16)).sub(8 * (q16[qb + 2 * b] + q16[qb + 2 * b + 1])).convert(VectorOperators.I2F, 0);
             acc = sum.fma(Half.load(dh, (g * blocks + b) * R).mul(ad[db + b]), acc);
         }
         if (valid == R) acc.intoArray(out, o);
@@ -453,9 +453,15 @@ final class Q4Weight implements PackedWeight {
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
             IntVector m1 = (IntVector) ByteVector.fromArray(Lanes.B_QUARTER, kMins, slot + (2 * k + 1) * R)
                     .convertShape(VectorOperators.ZERO_EXTEND_B2I, Lanes.I, 0);
-            IntVector p = m0.mul(a.codeSums[cs + 2 * k]).add(m1.mul(a.codeSums[cs + 2 * k + 1]));
+            IntVector p = m0.mul(blockSum(a, i, b0 + 2 * k)).add(m1.mul(blockSum(a, i, b0 + 2 * k + 1)));
             dmin.fma((FloatVector) p.convert(VectorOperators.I2F, 0), FloatVector.fromArray(Lanes.F, lanes, base + EXTRA + k * F))
                     .intoArray(lanes, base + EXTRA + k * F);
         }
+    }
+
+    /** The integer code sum of activation row {@code i}'s block {@code b} (its two half-block sums). */
+    private static int blockSum(Q8Rows a, int i, int b) {
+        int at = i * 2 * a.blocks + 2 * b;
+        return a.qsum16[at] + a.qsum16[at + 1];
     }
 }

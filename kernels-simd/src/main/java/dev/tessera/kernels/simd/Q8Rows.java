@@ -59,17 +59,16 @@ final class Q8Rows {
      */
     int[] adjacent = new int[0];
 
-    /** Per block ({@link #blockStride} per row): the exact integer sum of the block's codes. */
-    int[] codeSums = new int[0];
-
     /**
      * For the interleaved 4-bit kernel's signed (Q4_0) lane sums, per row 8 ints per block: int
      * {@code k} packs {@code −8·(q[4k] + q[4k+2])} and {@code −8·(q[4k+1] + q[4k+3])} (low, high 16 bits).
      */
     int[] minus8 = new int[0];
+
     /**
      * Per row {@code 2·blocks} ints: the integer code sum of each 16-element half block, in element
-     * order (Q8_K's {@code bsums}; the K-quant minimum terms of {@link Int8Weight} need them exact).
+     * order (Q8_K's {@code bsums}), for every format: the exact integer terms of the minimum and
+     * offset parts (K-quant mins, Q4_0's −8 offset) add them up.
      */
     int[] qsum16 = new int[0];
 
@@ -124,7 +123,6 @@ final class Q8Rows {
         if (d.length < n * blockStride) {
             d = new float[n * blockStride];
             s = new float[n * blockStride];
-            codeSums = new int[n * blockStride];
         }
         if (d16.length < n * halfStride()) {
             d16 = new float[n * halfStride()];
@@ -178,7 +176,6 @@ final class Q8Rows {
         int[] sums = quantizeRange(x, xo, 32, inv, qo + index(32 * b), qo + index(32 * b + 16), false);
         float dh = Float.float16ToFloat(Float.floatToFloat16(scale));
         int sum0 = sums[0], sum1 = sums[1];
-        codeSums[row * blockStride + b] = sum0 + sum1;
         setSums16(row, b, sum0, sum1);
         float sBlock = q81 ? Float.float16ToFloat(Float.floatToFloat16(scale * (sum0 + sum1))) : dh * (sum0 + sum1);
         setScales(row, b, dh, sBlock, q81 ? sBlock : dh * sum0, q81 ? 0 : dh * sum1);
@@ -208,7 +205,6 @@ final class Q8Rows {
             int[] sums = quantizeRange(x, xo + 32 * k, 32, iscale, qo + index(32 * b), qo + index(32 * b + 16), true);
             setSums16(row, b, sums[0], sums[1]);
             setScales(row, b, scale, scale * (sums[0] + sums[1]), scale * sums[0], scale * sums[1]);
-            codeSums[row * blockStride + b] = sums[0] + sums[1];
         }
     }
 
