@@ -6,12 +6,11 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShuffle;
 
 /**
- * Batched float products. {@link #rows} is the path of 8-bit weights (not llama.cpp's order): each tile of
- * {@link #TILE_ROWS} weight rows is decoded once to floats in per-thread scratch, then each quad of
- * activation rows meets the tile's rows 4 at a time in float FMAs (16 accumulators, 8 loads per 16
- * FMAs, sized for AVX-512's 32 registers; the quad stays in L1 across the tile). For a batch of more than a few rows this beats the
- * 8-bit integer kernels, whose per-block widening and scale work repeats for every activation row;
- * and the activations stay unquantized.
+ * Batched float products. {@link #rows} is BF16's batch path (not llama.cpp's order, which would
+ * round the activations to BF16): each tile of {@link #TILE_ROWS} weight rows is decoded once to
+ * floats in per-thread scratch, then each quad of activation rows meets the tile's rows 4 at a time
+ * in float FMAs (16 accumulators, 8 loads per 16 FMAs, sized for AVX-512's 32 registers; the quad
+ * stays in L1 across the tile).
  *
  * <p>{@link #rowsInOrder} is ggml's tiled GEMM for F32/F16 weights (batches of 2 or more, rows a
  * multiple of 8 long), bit for bit: one 8-lane accumulator per output, {@code acc[l] = fma(w[i+l],

@@ -61,7 +61,8 @@ class LlamaCppOrderTest {
         assertEquals(List.of(), bad, type + ": outputs not bit-identical to llama.cpp's order");
     }
 
-    private static float[] run(CpuBackend be, Weight w, float[] x, int n, int rows) {
+    /** {@code w} times {@code n} activation rows on {@code be}. */
+    static float[] run(CpuBackend be, Weight w, float[] x, int n, int rows) {
         Buffer xb = be.allocate(x.length);
         xb.write(0, x);
         Buffer ob = be.allocate((long) n * rows);

@@ -1,10 +1,8 @@
 package dev.tessera.kernels.simd;
 
 import dev.tessera.kernels.simd.bench.RandomTensors;
-import dev.tessera.tensor.Buffer;
 import dev.tessera.tensor.Tensor;
 import dev.tessera.tensor.TensorType;
-import dev.tessera.tensor.Weight;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -29,10 +27,10 @@ class Q8WeightOrderTest {
             float[] x = new float[n * cols];
             Random rnd = new Random(5);
             for (int i = 0; i < x.length; i++) x[i] = (float) rnd.nextGaussian();
-            float[] want = run(ref, ref.load(t), x, n, rows);
+            float[] want = LlamaCppOrderTest.run(ref, ref.load(t), x, n, rows);
             for (int threads : new int[] {1, 2}) {
                 try (CpuBackend fast = new CpuBackend(threads)) {
-                    float[] got = run(fast, fast.load(t), x, n, rows);
+                    float[] got = LlamaCppOrderTest.run(fast, fast.load(t), x, n, rows);
                     for (int i = 0; i < got.length; i++) {
                         assertEquals(Float.floatToRawIntBits(want[i]), Float.floatToRawIntBits(got[i]),
                                 type + " threads=" + threads + ": output [" + i + "] " + got[i] + " vs llama.cpp order " + want[i]);
@@ -40,15 +38,5 @@ class Q8WeightOrderTest {
                 }
             }
         }
-    }
-
-    private static float[] run(CpuBackend be, Weight w, float[] x, int n, int rows) {
-        Buffer xb = be.allocate(x.length);
-        xb.write(0, x);
-        Buffer ob = be.allocate((long) n * rows);
-        be.matmul(w, xb, n, ob);
-        float[] out = new float[n * rows];
-        ob.read(0, out);
-        return out;
     }
 }
