@@ -21,6 +21,7 @@ final class Attention implements Parallel.Range {
     static final int TILE = 64;
     /** Heads this narrow (tiny models) fill one vector of this species instead of a sliver of a wider one. */
     private static final VectorSpecies<Float> NARROW = FloatVector.SPECIES_256;
+    private static final jdk.incubator.vector.VectorShuffle<Float>[] NARROW_FOLDS = Lanes.folds(NARROW);
 
     /** Per-thread working memory. */
     private static final class Work {
@@ -193,7 +194,9 @@ final class Attention implements Parallel.Range {
                 FloatVector qv = FloatVector.fromArray(NARROW, q, q0 + g * hd);
                 for (int t = 0; t < tn; t++) {
                     FloatVector kv = FloatVector.fromArray(NARROW, kf, slots[t0 + t] * width + kvOff);
-                    scores[g * TILE + t] = qv.mul(kv).reduceLanes(VectorOperators.ADD) * scale;
+                    FloatVector p = qv.mul(kv);
+                    for (var f : NARROW_FOLDS) p = p.add(p.rearrange(f));
+                    scores[g * TILE + t] = p.lane(0) * scale;
                 }
             }
             for (int g = 0; g < group; g++) {
@@ -233,7 +236,7 @@ final class Attention implements Parallel.Range {
         for (; d + Lanes.FLOATS <= n; d += Lanes.FLOATS) {
             acc = FloatVector.fromArray(Lanes.F, a, ao + d).fma(FloatVector.fromArray(Lanes.F, b, bo + d), acc);
         }
-        float s = acc.reduceLanes(VectorOperators.ADD);
+        float s = Lanes.sum(acc);
         for (; d < n; d++) s += a[ao + d] * b[bo + d];
         return s;
     }
@@ -247,19 +250,18 @@ final class Attention implements Parallel.Range {
     }
 
     /**
-     * {@code x = exp(x − max)} over the range; returns the sum. A score tile spans whole vectors
-     * ({@link #TILE} is a multiple of the lane count), so a last partial vector is computed whole
-     * and its lanes past {@code n} are left out of the sum: no scalar exp for the tail.
+     * {@code x = exp(x − max)} over the range ({@link GgmlExp}: the same float operations on every
+     * JIT tier, where the Vector API's EXP is a different function interpreted and compiled);
+     * returns the sum, in a fixed order.
      */
     private static float expInPlace(float[] x, int off, int n, float max) {
+        GgmlExp.expInPlace(x, off, n, max);
         FloatVector sum = FloatVector.zero(Lanes.F);
-        for (int t = 0; t < n; t += Lanes.FLOATS) {
-            FloatVector e = FloatVector.fromArray(Lanes.F, x, off + t).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(x, off + t);
-            if (t + Lanes.FLOATS > n) e = FloatVector.zero(Lanes.F).blend(e, Lanes.F.indexInRange(t, n));
-            sum = sum.add(e);
-        }
-        return sum.reduceLanes(VectorOperators.ADD);
+        int t = 0;
+        for (; t + Lanes.FLOATS <= n; t += Lanes.FLOATS) sum = sum.add(FloatVector.fromArray(Lanes.F, x, off + t));
+        float s = Lanes.sum(sum);
+        for (; t < n; t++) s += x[off + t];
+        return s;
     }
 
     private static void softcap(float[] x, int off, int n, float cap) {

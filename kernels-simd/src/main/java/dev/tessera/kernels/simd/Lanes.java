@@ -39,7 +39,31 @@ final class Lanes {
     /** Spreads float lane {@code j} of a vector of per-block values over the 8 lanes of block {@code j}. */
     static final VectorShuffle<Float> BLOCK_SPREAD = VectorShuffle.fromOp(F, k -> k / 8);
 
+    /** Rotations by half, quarter, ... of the lanes, for {@link #sum}. */
+    private static final VectorShuffle<Float>[] FOLDS = folds(F);
+
     private Lanes() {}
+
+    /**
+     * The lanes of {@code v} added in a fixed tree order. {@code reduceLanes(ADD)} leaves the order
+     * unspecified, and it does differ between the interpreter and C2: the same input then gives
+     * different sums before and after a method is compiled.
+     */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> f : FOLDS) v = v.add(v.rearrange(f));
+        return v.lane(0);
+    }
+
+    @SuppressWarnings("unchecked")
+    static VectorShuffle<Float>[] folds(VectorSpecies<Float> species) {
+        int n = species.length(), steps = Integer.numberOfTrailingZeros(n);
+        VectorShuffle<Float>[] f = new VectorShuffle[steps];
+        for (int k = 0, w = n / 2; k < steps; k++, w /= 2) {
+            int shift = w;
+            f[k] = VectorShuffle.fromOp(species, l -> (l + shift) % n);
+        }
+        return f;
+    }
 
     private static int bits() {
         String forced = System.getProperty("tessera.vectorBits");
